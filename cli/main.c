@@ -1,0 +1,35 @@
+/* main.c -- the `sluice` binary: dispatch to a subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+const sl_command SL_COMMANDS[] = {
+    {"operators", "List the operators (sources, windows, aggregates, sinks)", sl_cmd_operators},
+    {"config", "List every configuration key with its default", sl_cmd_config},
+    {NULL, NULL, NULL},
+};
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "sluice -- a stream-processing engine for clickstream analytics\n\n"
+            "Usage: sluice COMMAND [OPTIONS]\n\nCommands:\n");
+    for (const sl_command *c = SL_COMMANDS; c->name; c++)
+        fprintf(out, "  %-12s %s\n", c->name, c->summary);
+    fprintf(out, "\nRun 'sluice COMMAND --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return SL_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return SL_EXIT_OK;
+    }
+    for (const sl_command *c = SL_COMMANDS; c->name; c++)
+        if (!strcmp(argv[1], c->name)) return c->main(argc - 1, argv + 1);
+    fprintf(stderr, "sluice: unknown command '%s'. Run 'sluice --help' for the list.\n", argv[1]);
+    return SL_EXIT_USAGE;
+}

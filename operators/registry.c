@@ -1,0 +1,37 @@
+/* registry.c -- the one table of every source and operator sluice ships.
+ * Adding an operator: a file that defines its plugin struct, plus one line here. */
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/operator.h"
+
+static const sl_source_plugin *const SOURCES[] = {
+    NULL,
+};
+
+static const sl_operator_plugin *const OPERATORS[] = {
+    NULL,
+};
+
+const sl_source_plugin *sl_find_source(const char *name) {
+    for (int i = 0; SOURCES[i]; i++)
+        if (!strcmp(SOURCES[i]->name, name)) return SOURCES[i];
+    return NULL;
+}
+
+const sl_operator_plugin *sl_find_operator(const char *name) {
+    for (int i = 0; OPERATORS[i]; i++)
+        if (!strcmp(OPERATORS[i]->name, name)) return OPERATORS[i];
+    return NULL;
+}
+
+void sl_list_operators(FILE *out) {
+    fprintf(out, "Sources:\n");
+    for (int i = 0; SOURCES[i]; i++) fprintf(out, "  %-20s %s\n", SOURCES[i]->name, SOURCES[i]->description);
+    fprintf(out, "Operators:\n");
+    for (int i = 0; OPERATORS[i]; i++)
+        if (!OPERATORS[i]->is_sink) fprintf(out, "  %-20s %s\n", OPERATORS[i]->name, OPERATORS[i]->description);
+    fprintf(out, "Sinks:\n");
+    for (int i = 0; OPERATORS[i]; i++)
+        if (OPERATORS[i]->is_sink) fprintf(out, "  %-20s %s\n", OPERATORS[i]->name, OPERATORS[i]->description);
+}
