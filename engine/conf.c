@@ -228,22 +228,23 @@ void sl_conf_describe(FILE *out) {
 
 #define YAML_MAX_DEPTH 8
 
-static sl_err yaml_fail(const char *path, const yaml_event_t *ev, char *errstr, size_t sz,
+static sl_err yaml_fail(const char *file, const yaml_event_t *ev, char *errstr, size_t sz,
                         const char *what) {
-    return sl_errf(SL_ERR_PARSE, errstr, sz, "%s:%zu:%zu: %s", path,
+    return sl_errf(SL_ERR_PARSE, errstr, sz, "%s:%zu:%zu: %s", file,
                    ev->start_mark.line + 1, ev->start_mark.column + 1, what);
 }
 
-sl_err sl_conf_load_yaml(sl_conf *conf, const char *path, char *errstr, size_t errstr_size) {
-    FILE *f = fopen(path, "rb");
+sl_err sl_conf_load_yaml(sl_conf *conf, const char *file, char *errstr, size_t errstr_size) {
+    FILE *f = fopen(file, "rb");
     if (!f)
-        return sl_errf(SL_ERR_IO, errstr, errstr_size, "cannot open job file '%s': %s", path, strerror(errno));
+        return sl_errf(SL_ERR_IO, errstr, errstr_size, "cannot open job file '%s': %s", file, strerror(errno));
 
     yaml_parser_t parser;
     yaml_parser_initialize(&parser);
     yaml_parser_set_input_file(&parser, f);
 
-    char prefix[YAML_MAX_DEPTH][128];   /* key path of the open maps */
+    char path[256] = "";                /* dotted key path of the open maps */
+    size_t path_len[YAML_MAX_DEPTH + 1] = {0};   /* strlen(path) when each map opened */
     int depth = 0;                      /* open maps */
     bool expect_key[YAML_MAX_DEPTH + 1] = {false};
     char pending_key[128] = "";
@@ -252,7 +253,7 @@ sl_err sl_conf_load_yaml(sl_conf *conf, const char *path, char *errstr, size_t e
     for (bool done = false; !done && err == SL_OK;) {
         yaml_event_t ev;
         if (!yaml_parser_parse(&parser, &ev)) {
-            err = sl_errf(SL_ERR_PARSE, errstr, errstr_size, "%s:%zu:%zu: malformed YAML: %s", path,
+            err = sl_errf(SL_ERR_PARSE, errstr, errstr_size, "%s:%zu:%zu: malformed YAML: %s", file,
                           parser.problem_mark.line + 1, parser.problem_mark.column + 1,
                           parser.problem ? parser.problem : "syntax error");
             break;
@@ -261,50 +262,53 @@ sl_err sl_conf_load_yaml(sl_conf *conf, const char *path, char *errstr, size_t e
         case YAML_STREAM_END_EVENT:
             done = true;
             break;
-        case YAML_MAPPING_START_EVENT:
+        case YAML_MAPPING_START_EVENT: {
+            size_t before = strlen(path);
             if (depth > 0) {
                 if (expect_key[depth]) {
-                    err = yaml_fail(path, &ev, errstr, errstr_size, "a map cannot be a key");
+                    err = yaml_fail(file, &ev, errstr, errstr_size, "a map cannot be a key");
                     break;
                 }
-                snprintf(prefix[depth], sizeof(prefix[depth]), "%s%s%s",
-                         depth > 1 ? prefix[depth - 1] : "", depth > 1 ? "." : "", pending_key);
+                size_t n = strlen(path);
+                snprintf(path + n, sizeof(path) - n, "%s%s", n ? "." : "", pending_key);
             }
             if (++depth >= YAML_MAX_DEPTH) {
-                err = yaml_fail(path, &ev, errstr, errstr_size, "maps nested too deeply");
+                err = yaml_fail(file, &ev, errstr, errstr_size, "maps nested too deeply");
                 break;
             }
+            path_len[depth] = before;
             expect_key[depth] = true;
             break;
+        }
         case YAML_MAPPING_END_EVENT:
+            path[path_len[depth]] = '\0';   /* drop this map's key from the path */
             depth--;
             if (depth > 0) expect_key[depth] = true;
             break;
         case YAML_SCALAR_EVENT: {
             const char *text = (const char *)ev.data.scalar.value;
             if (depth == 0) {
-                err = yaml_fail(path, &ev, errstr, errstr_size,
+                err = yaml_fail(file, &ev, errstr, errstr_size,
                                 "a job file must be a map of settings, e.g. 'window:\\n  size_ms: 300000'");
             } else if (expect_key[depth]) {
                 snprintf(pending_key, sizeof(pending_key), "%s", text);
                 expect_key[depth] = false;
             } else {
                 char key[256];
-                snprintf(key, sizeof(key), "%s%s%s", depth > 1 ? prefix[depth - 1] : "",
-                         depth > 1 ? "." : "", pending_key);
+                snprintf(key, sizeof(key), "%s%s%s", path, path[0] ? "." : "", pending_key);
                 char why[256];
                 if (sl_conf_set(conf, key, text, why, sizeof(why)) != SL_OK)
-                    err = yaml_fail(path, &ev, errstr, errstr_size, why);
+                    err = yaml_fail(file, &ev, errstr, errstr_size, why);
                 expect_key[depth] = true;
             }
             break;
         }
         case YAML_SEQUENCE_START_EVENT:
-            err = yaml_fail(path, &ev, errstr, errstr_size,
+            err = yaml_fail(file, &ev, errstr, errstr_size,
                             "lists are not allowed in a job file: give one value per key");
             break;
         case YAML_ALIAS_EVENT:
-            err = yaml_fail(path, &ev, errstr, errstr_size, "YAML aliases are not allowed in a job file");
+            err = yaml_fail(file, &ev, errstr, errstr_size, "YAML aliases are not allowed in a job file");
             break;
         default:
             break;

@@ -114,8 +114,16 @@ typedef struct sl_operator_plugin {
     /* Restore from every old subtask's blob (union redistribution). */
     sl_err (*cb_restore)(void *self, int64_t checkpoint_id, const sl_buf *const *snapshots, size_t n,
                          char *errstr, size_t errstr_size);
-    /* The checkpoint completed: sinks make its data visible (phase two). */
+    /* Phase two: make checkpoint N's output visible (file: append the part;
+     * Kafka: commit the transaction that also records N). The engine marks N
+     * complete only after this succeeds (see ../shared/EXACTLY-ONCE.md and
+     * docs/checkpoints.md). */
     sl_err (*cb_checkpoint_complete)(void *self, int64_t checkpoint_id, char *errstr, size_t errstr_size);
+    /* Recovery: the newest checkpoint whose output this sink committed
+     * externally (-1 when none or unknown). Called after cb_init and before
+     * cb_restore; when it names a checkpoint that is durable on disk but not
+     * yet marked complete, the engine completes and restores that one. */
+    int64_t (*cb_last_committed)(void *self);
     void (*cb_destroy)(void *self);
 } sl_operator_plugin;
 
