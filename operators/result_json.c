@@ -1,0 +1,122 @@
+/* result_json.c -- JSON lines for page analytics, Top-N, late events and dead letters. */
+#include "operators/result_json.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "operators/event_json.h"
+
+/* A bounded writer: keeps counting past the end so callers learn the size. */
+typedef struct json_out {
+    char *buf;
+    size_t cap, len;
+} json_out;
+
+static void out_raw(json_out *o, const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++, o->len++)
+        if (o->len + 1 < o->cap) o->buf[o->len] = s[i];
+    if (o->cap) o->buf[o->len < o->cap ? o->len : o->cap - 1] = '\0';
+}
+
+static void out_fmt(json_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void out_fmt(json_out *o, const char *fmt, ...) {
+    char tmp[64];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    out_raw(o, tmp, (size_t)n);
+}
+
+static void out_str(json_out *o, sl_str s) {
+    if (!s.ptr) {
+        out_raw(o, "null", 4);
+        return;
+    }
+    out_raw(o, "\"", 1);
+    for (uint32_t i = 0; i < s.len; i++) {
+        unsigned char c = (unsigned char)s.ptr[i];
+        if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            out_raw(o, esc, 2);
+        } else if (c < 0x20) {
+            out_fmt(o, "\\u%04x", c);
+        } else {
+            out_raw(o, (const char *)&c, 1);
+        }
+    }
+    out_raw(o, "\"", 1);
+}
+
+size_t sl_json_quote(sl_str s, char *buf, size_t cap) {
+    json_out o = {buf, cap, 0};
+    out_str(&o, s);
+    return o.len;
+}
+
+/* %.17g round-trips every double; integers print without a fraction. */
+static void out_double(json_out *o, double v) { out_fmt(o, "%.17g", v); }
+
+static void out_window(json_out *o, const char *type, int64_t start, int64_t end) {
+    out_fmt(o, "{\"type\":\"%s\",", type);
+    out_fmt(o, "\"window_start\":%" PRId64 ",\"window_end\":%" PRId64, start, end);
+}
+
+size_t sl_page_stats_to_json(const sl_page_stats *s, char *buf, size_t cap) {
+    json_out o = {buf, cap, 0};
+    out_window(&o, "page_analytics", s->window_start, s->window_end);
+    out_raw(&o, ",\"page\":", 8);
+    out_str(&o, s->page);
+    out_fmt(&o, ",\"view_count\":%" PRIu64, s->view_count);
+    out_fmt(&o, ",\"unique_users\":%" PRIu64, s->unique_users);
+    out_fmt(&o, ",\"click_count\":%" PRIu64, s->click_count);
+    out_fmt(&o, ",\"cart_count\":%" PRIu64, s->cart_count);
+    out_fmt(&o, ",\"conversion_count\":%" PRIu64, s->conversion_count);
+    out_raw(&o, ",\"engagement_rate\":", 19);
+    out_double(&o, s->engagement_rate);
+    out_raw(&o, ",\"bounce_rate\":", 15);
+    out_double(&o, s->bounce_rate);
+    out_raw(&o, ",\"avg_session_duration\":", 24);
+    out_double(&o, s->avg_session_duration);
+    out_raw(&o, "}", 1);
+    return o.len;
+}
+
+size_t sl_top_pages_to_json(const sl_top_pages *t, char *buf, size_t cap) {
+    json_out o = {buf, cap, 0};
+    out_window(&o, "top_pages", t->window_start, t->window_end);
+    out_raw(&o, ",\"pages\":[", 10);
+    for (uint32_t i = 0; i < t->count; i++) {
+        const sl_top_entry *e = &t->entries[i];
+        out_raw(&o, i ? ",{\"page\":" : "{\"page\":", i ? 9 : 8);
+        out_str(&o, e->page);
+        out_fmt(&o, ",\"view_count\":%" PRIu64 ",\"rank\":%u", e->view_count, e->rank);
+        out_fmt(&o, ",\"trending\":%s}", e->trending ? "true" : "false");
+    }
+    out_raw(&o, "]}", 2);
+    return o.len;
+}
+
+size_t sl_late_event_to_json(const sl_late_event *l, char *buf, size_t cap) {
+    json_out o = {buf, cap, 0};
+    out_fmt(&o, "{\"type\":\"late_event\",\"watermark\":%" PRId64 ",\"event\":", l->watermark);
+    size_t room = o.len < cap ? cap - o.len : 0;
+    size_t n = sl_event_to_json(&l->event, room ? buf + o.len : NULL, room);
+    o.len += n;
+    out_raw(&o, "}", 1);
+    return o.len;
+}
+
+size_t sl_dead_letter_to_json(const sl_dead_letter *d, char *buf, size_t cap) {
+    json_out o = {buf, cap, 0};
+    out_raw(&o, "{\"type\":\"dead_letter\",\"reason\":", 31);
+    out_str(&o, d->reason);
+    out_raw(&o, ",\"source\":", 10);
+    out_str(&o, d->source);
+    out_fmt(&o, ",\"partition\":%d,\"offset\":%" PRId64 ",\"time\":%" PRId64 ",\"payload\":",
+            d->partition, d->offset, d->time_ms);
+    out_str(&o, d->payload);
+    out_raw(&o, "}", 1);
+    return o.len;
+}
