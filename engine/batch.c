@@ -69,3 +69,108 @@ sl_str sl_batch_copy_str(sl_batch *b, sl_str s) {
     if (!s.ptr) return s;
     return (sl_str){sl_arena_strndup(&b->arena, s.ptr, s.len), s.len};
 }
+
+static void copy_event_strings(sl_batch *b, sl_event *e) {
+    e->event_id = sl_batch_copy_str(b, e->event_id);
+    e->user_id = sl_batch_copy_str(b, e->user_id);
+    e->session_id = sl_batch_copy_str(b, e->session_id);
+    e->page = sl_batch_copy_str(b, e->page);
+    e->product_id = sl_batch_copy_str(b, e->product_id);
+    e->ip = sl_batch_copy_str(b, e->ip);
+    e->user_agent = sl_batch_copy_str(b, e->user_agent);
+    e->referrer = sl_batch_copy_str(b, e->referrer);
+}
+
+void *sl_batch_copy_record(sl_batch *b, const void *record) {
+    void *dst = sl_batch_push(b);
+    memcpy(dst, record, KINDS[b->kind].size);
+    switch (b->kind) {
+    case SL_BATCH_EVENTS:
+        copy_event_strings(b, dst);
+        break;
+    case SL_BATCH_LATE_EVENTS:
+        copy_event_strings(b, &((sl_late_event *)dst)->event);
+        break;
+    case SL_BATCH_PAGE_STATS:
+        ((sl_page_stats *)dst)->page = sl_batch_copy_str(b, ((sl_page_stats *)dst)->page);
+        break;
+    case SL_BATCH_SESSION_PARTIALS:
+        ((sl_session_partial *)dst)->page = sl_batch_copy_str(b, ((sl_session_partial *)dst)->page);
+        break;
+    case SL_BATCH_TOP_PAGES: {
+        sl_top_pages *t = dst;
+        sl_top_entry *entries = sl_arena_alloc(&b->arena, sizeof(sl_top_entry) * (t->count ? t->count : 1));
+        for (uint32_t i = 0; i < t->count; i++) {
+            entries[i] = t->entries[i];
+            entries[i].page = sl_batch_copy_str(b, entries[i].page);
+        }
+        t->entries = entries;
+        break;
+    }
+    case SL_BATCH_DEAD_LETTERS: {
+        sl_dead_letter *d = dst;
+        d->payload = sl_batch_copy_str(b, d->payload);
+        d->reason = sl_batch_copy_str(b, d->reason);
+        d->source = sl_batch_copy_str(b, d->source);
+        break;
+    }
+    case SL_BATCH_KIND_COUNT:
+        break;
+    }
+    return dst;
+}
+
+/* ---- pools ---- */
+
+#include <pthread.h>
+
+struct sl_batch_pool {
+    pthread_mutex_t lock;
+    sl_batch *free;
+    uint32_t capacity;
+};
+
+sl_batch_pool *sl_batch_pool_new(uint32_t batch_capacity) {
+    sl_batch_pool *p = calloc(1, sizeof(*p));
+    if (!p) abort();
+    pthread_mutex_init(&p->lock, NULL);
+    p->capacity = batch_capacity;
+    return p;
+}
+
+void sl_batch_pool_free(sl_batch_pool *p) {
+    if (!p) return;
+    while (p->free) {
+        sl_batch *b = p->free;
+        p->free = b->next;
+        sl_batch_free(b);
+    }
+    pthread_mutex_destroy(&p->lock);
+    free(p);
+}
+
+sl_batch *sl_batch_pool_get(sl_batch_pool *p, sl_batch_kind kind) {
+    pthread_mutex_lock(&p->lock);
+    sl_batch *b = p->free;
+    if (b) p->free = b->next;
+    pthread_mutex_unlock(&p->lock);
+    if (!b) {
+        b = sl_batch_new(p->capacity);
+        b->pool = p;
+    }
+    b->next = NULL;
+    sl_batch_reset(b, kind);
+    return b;
+}
+
+void sl_batch_release(sl_batch *b) {
+    sl_batch_pool *p = b->pool;
+    if (!p) {
+        sl_batch_free(b);
+        return;
+    }
+    pthread_mutex_lock(&p->lock);
+    b->next = p->free;
+    p->free = b;
+    pthread_mutex_unlock(&p->lock);
+}

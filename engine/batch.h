@@ -30,7 +30,17 @@ typedef struct sl_batch {
     void *items;               /* capacity records of the largest kind */
     sl_arena arena;
     struct sl_batch *next;     /* free-list link, owned by whoever holds it */
+    struct sl_batch_pool *pool;/* where sl_batch_release returns it (NULL: freed) */
 } sl_batch;
+
+/* A thread-safe free list. A task takes batches from its own pool; whoever
+ * consumes a batch last releases it back to that pool, so batches circulate
+ * instead of being allocated per message. */
+typedef struct sl_batch_pool sl_batch_pool;
+sl_batch_pool *sl_batch_pool_new(uint32_t batch_capacity);
+void sl_batch_pool_free(sl_batch_pool *p);      /* frees the batches it holds */
+sl_batch *sl_batch_pool_get(sl_batch_pool *p, sl_batch_kind kind);
+void sl_batch_release(sl_batch *b);             /* back to its pool */
 
 sl_batch *sl_batch_new(uint32_t capacity);
 void sl_batch_free(sl_batch *b);
@@ -50,5 +60,9 @@ void *sl_batch_push(sl_batch *b);
 
 /* Copy a string into the batch arena and return the view. */
 sl_str sl_batch_copy_str(sl_batch *b, sl_str s);
+
+/* Append a deep copy of record (of b's kind, living elsewhere): its strings
+ * and arrays are copied into b's arena. Used when an exchange re-partitions. */
+void *sl_batch_copy_record(sl_batch *b, const void *record);
 
 #endif

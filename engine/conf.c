@@ -60,6 +60,7 @@ static const struct {
     {"checkpoint.interval_ms", "10000", "Take a checkpoint this often (wall clock); 0 disables checkpoints."},
     {"checkpoint.dir", NULL, "Directory for checkpoints; restart resumes from the newest complete one."},
     {"checkpoint.retain", "3", "Complete checkpoints kept on disk."},
+    {"checkpoint.savepoint", NULL, "Restore from this savepoint or checkpoint directory instead of the newest checkpoint."},
 
     {"http.port", "8081", "Port of the metrics / health / job API endpoint (0 disables it)."},
     {"http.bind", "127.0.0.1", "Address the HTTP endpoint listens on."},

@@ -1,0 +1,142 @@
+/* channel.c -- bounded message rings grouped into input gates. */
+#include "engine/channel.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+typedef struct ring {
+    sl_msg *slots;
+    uint32_t head, count;
+    bool blocked;
+} ring;
+
+struct sl_gate {
+    pthread_mutex_t lock;
+    pthread_cond_t readable;    /* consumer waits here */
+    pthread_cond_t writable;    /* producers wait here */
+    ring *rings;
+    uint32_t n, capacity;
+    uint32_t next;              /* round-robin start for fairness */
+    bool closed;
+};
+
+sl_gate *sl_gate_new(uint32_t n_channels, uint32_t capacity) {
+    sl_gate *g = calloc(1, sizeof(*g));
+    g->rings = calloc(n_channels, sizeof(ring));
+    if (!g || !g->rings) abort();
+    for (uint32_t i = 0; i < n_channels; i++) {
+        g->rings[i].slots = calloc(capacity, sizeof(sl_msg));
+        if (!g->rings[i].slots) abort();
+    }
+    g->n = n_channels;
+    g->capacity = capacity;
+    pthread_mutex_init(&g->lock, NULL);
+    pthread_cond_init(&g->readable, NULL);
+    pthread_cond_init(&g->writable, NULL);
+    return g;
+}
+
+void sl_gate_free(sl_gate *g) {
+    if (!g) return;
+    for (uint32_t i = 0; i < g->n; i++) {
+        ring *r = &g->rings[i];
+        for (uint32_t k = 0; k < r->count; k++) {
+            sl_msg *m = &r->slots[(r->head + k) % g->capacity];
+            if (m->type == SL_MSG_BATCH) sl_batch_free(m->batch);
+        }
+        free(r->slots);
+    }
+    free(g->rings);
+    pthread_mutex_destroy(&g->lock);
+    pthread_cond_destroy(&g->readable);
+    pthread_cond_destroy(&g->writable);
+    free(g);
+}
+
+uint32_t sl_gate_channels(const sl_gate *g) { return g->n; }
+
+bool sl_gate_push(sl_gate *g, uint32_t channel, sl_msg msg) {
+    pthread_mutex_lock(&g->lock);
+    ring *r = &g->rings[channel];
+    while (r->count == g->capacity && !g->closed) pthread_cond_wait(&g->writable, &g->lock);
+    if (g->closed) {
+        pthread_mutex_unlock(&g->lock);
+        return false;
+    }
+    r->slots[(r->head + r->count) % g->capacity] = msg;
+    r->count++;
+    pthread_cond_signal(&g->readable);
+    pthread_mutex_unlock(&g->lock);
+    return true;
+}
+
+/* Called with the lock held: take the next message from an unblocked ring. */
+static bool take(sl_gate *g, sl_msg *msg, uint32_t *channel) {
+    for (uint32_t k = 0; k < g->n; k++) {
+        uint32_t i = (g->next + k) % g->n;
+        ring *r = &g->rings[i];
+        if (r->count == 0 || r->blocked) continue;
+        *msg = r->slots[r->head];
+        r->head = (r->head + 1) % g->capacity;
+        r->count--;
+        *channel = i;
+        g->next = (i + 1) % g->n;
+        pthread_cond_broadcast(&g->writable);
+        return true;
+    }
+    return false;
+}
+
+bool sl_gate_pop_timed(sl_gate *g, sl_msg *msg, uint32_t *channel, int timeout_ms) {
+    struct timespec deadline;
+    if (timeout_ms >= 0) {
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += timeout_ms / 1000;
+        deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+        if (deadline.tv_nsec >= 1000000000L) {
+            deadline.tv_sec++;
+            deadline.tv_nsec -= 1000000000L;
+        }
+    }
+    *channel = UINT32_MAX;
+    pthread_mutex_lock(&g->lock);
+    bool got = false;
+    while (!g->closed && !(got = take(g, msg, channel))) {
+        if (timeout_ms < 0) {
+            pthread_cond_wait(&g->readable, &g->lock);
+        } else if (pthread_cond_timedwait(&g->readable, &g->lock, &deadline) == ETIMEDOUT) {
+            got = take(g, msg, channel);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&g->lock);
+    return got;
+}
+
+bool sl_gate_pop(sl_gate *g, sl_msg *msg, uint32_t *channel) {
+    return sl_gate_pop_timed(g, msg, channel, -1);
+}
+
+void sl_gate_block(sl_gate *g, uint32_t channel) {
+    pthread_mutex_lock(&g->lock);
+    g->rings[channel].blocked = true;
+    pthread_mutex_unlock(&g->lock);
+}
+
+void sl_gate_unblock_all(sl_gate *g) {
+    pthread_mutex_lock(&g->lock);
+    for (uint32_t i = 0; i < g->n; i++) g->rings[i].blocked = false;
+    pthread_cond_signal(&g->readable);
+    pthread_mutex_unlock(&g->lock);
+}
+
+void sl_gate_close(sl_gate *g) {
+    pthread_mutex_lock(&g->lock);
+    g->closed = true;
+    pthread_cond_broadcast(&g->readable);
+    pthread_cond_broadcast(&g->writable);
+    pthread_mutex_unlock(&g->lock);
+}

@@ -1,0 +1,460 @@
+/* coordinator.c -- sets a job up, restores it, runs its checkpoints, tears it down.
+ *
+ * The caller's thread of sl_job_run is the checkpoint coordinator. A
+ * checkpoint N goes: trigger (sources inject barrier N) → every worker
+ * snapshots when its inputs are aligned and acks → the coordinator writes
+ * chk-N/_pending durably → it asks the sinks to commit N (phase two) → only
+ * then it renames _pending to _metadata: N is complete. On restart, a
+ * pending checkpoint that the sinks report as committed is completed first
+ * (see ../shared/EXACTLY-ONCE.md and docs/checkpoints.md). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/keygroup.h"
+#include "engine/log.h"
+#include "engine/runtime_internal.h"
+#include "engine/state.h"
+
+#define GATE_CAPACITY 16
+
+/* ------------------------------------------------------------------ */
+/* Called from worker threads                                          */
+
+void sl_coordinator_ack(sl_job *job, int64_t id, sl_ckpt_task *snap, const char *error) {
+    pthread_mutex_lock(&job->lock);
+    if (id == job->pending_id) {
+        uint32_t slot = 0;
+        for (uint32_t s = 0; s < snap->stage; s++) slot += job->stages[s].parallelism;
+        slot += snap->subtask;
+        job->pending.tasks[slot] = *snap;
+        job->acks++;
+        if (error) {
+            job->ack_failed = true;
+            sl_log_warn("checkpoint", "worker %u/%u declined checkpoint %lld: %s", snap->stage, snap->subtask,
+                        (long long)id, error);
+        }
+    } else {
+        for (uint32_t i = 0; i < snap->n_blobs; i++) sl_buf_free(&snap->blobs[i]);
+    }
+    pthread_cond_broadcast(&job->cond);
+    pthread_mutex_unlock(&job->lock);
+}
+
+void sl_coordinator_commit_done(sl_job *job, const char *error) {
+    pthread_mutex_lock(&job->lock);
+    if (error) job->commit_failed = true;
+    job->commits_outstanding--;
+    pthread_cond_broadcast(&job->cond);
+    pthread_mutex_unlock(&job->lock);
+}
+
+void sl_coordinator_source_finished(sl_job *job, bool reached_end) {
+    pthread_mutex_lock(&job->lock);
+    job->sources_finished++;
+    if (reached_end) job->sources_reached_end = true;
+    pthread_cond_broadcast(&job->cond);
+    pthread_mutex_unlock(&job->lock);
+}
+
+void sl_coordinator_wait(sl_job *job, int timeout_ms) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += (long)timeout_ms * 1000000L;
+    ts.tv_sec += ts.tv_nsec / 1000000000L;
+    ts.tv_nsec %= 1000000000L;
+    pthread_mutex_lock(&job->lock);
+    pthread_cond_timedwait(&job->cond, &job->lock, &ts);
+    pthread_mutex_unlock(&job->lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* Setup                                                               */
+
+static sl_err setup_checkpoint_dirs(sl_job *job, char *errstr, size_t errstr_size) {
+    int64_t v;
+    sl_err err = sl_conf_get_int(job->conf, "checkpoint.interval_ms", &v, errstr, errstr_size);
+    if (err) return err;
+    job->interval_ms = v;
+    if ((err = sl_conf_get_int(job->conf, "checkpoint.retain", &v, errstr, errstr_size))) return err;
+    job->retain = v < 1 ? 1 : (int)v;
+
+    const char *dir = sl_conf_get(job->conf, "checkpoint.dir");
+    if (dir && *dir) {
+        snprintf(job->ckpt_root, sizeof(job->ckpt_root), "%s", dir);
+        if ((err = sl_mkdirs(dir, errstr, errstr_size))) return err;
+    } else {
+        /* Without a directory the checkpoints still drive the sinks' commits;
+         * they just do not outlive the process. */
+        const char *tmp = getenv("TMPDIR");
+        snprintf(job->ckpt_root, sizeof(job->ckpt_root), "%s/sluice-ckpt-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(job->ckpt_root))
+            return sl_errf(SL_ERR_IO, errstr, errstr_size, "cannot create a temporary checkpoint directory: %s",
+                           strerror(errno));
+        job->ckpt_root_is_temp = true;
+    }
+    const char *state_dir = sl_conf_get(job->conf, "state.dir");
+    snprintf(job->state_root, sizeof(job->state_root), "%s/work", state_dir && *state_dir ? state_dir : job->ckpt_root);
+    sl_remove_tree(job->state_root);   /* live state is rebuilt from a checkpoint */
+    return sl_mkdirs(job->state_root, errstr, errstr_size);
+}
+
+static sl_err init_task(sl_job *job, sl_stage *st, uint32_t stage_index, uint32_t subtask,
+                        char *errstr, size_t errstr_size) {
+    sl_task *t = &st->tasks[subtask];
+    t->job = job;
+    t->stage_index = stage_index;
+    t->subtask = subtask;
+    t->watermark = SL_WATERMARK_MIN;
+    t->aligning_id = -1;
+    t->pool = sl_batch_pool_new(SL_BATCH_DEFAULT_CAPACITY);
+    t->next = stage_index + 1 < job->n_stages ? &job->stages[stage_index + 1] : NULL;
+    if (t->next) t->exchange_out = calloc(t->next->parallelism, sizeof(sl_batch *));
+    snprintf(t->name, sizeof(t->name), "%s#%u", st->name, subtask);
+
+    if (st->source) {
+        t->source = st->source;
+        t->source_ctx = (sl_operator_ctx){t->name, subtask, st->parallelism, job->conf, NULL, job->metrics};
+        sl_err err = sl_conf_get_double(job->conf, "source.max_rate", &t->max_rate, errstr, errstr_size);
+        if (!err) err = st->source->cb_init(&t->source_ctx, &t->source_self, errstr, errstr_size);
+        if (err) return err;
+    } else {
+        t->input = st->gates[subtask];
+        t->n_inputs = job->stages[stage_index - 1].parallelism;
+        t->in_wm = calloc(t->n_inputs, sizeof(int64_t));
+        t->in_idle = calloc(t->n_inputs, sizeof(bool));
+        t->in_ended = calloc(t->n_inputs, sizeof(bool));
+        for (uint32_t c = 0; c < t->n_inputs; c++) t->in_wm[c] = SL_WATERMARK_MIN;
+        char dir[1200];
+        int64_t cache;
+        sl_err err = sl_conf_get_int(job->conf, "state.cache_entries", &cache, errstr, errstr_size);
+        if (err) return err;
+        snprintf(dir, sizeof(dir), "%s/state-%u-%u", job->state_root, stage_index, subtask);
+        t->state = sl_state_backend_open(sl_conf_get(job->conf, "state.backend"), dir, (size_t)cache,
+                                         errstr, errstr_size);
+        if (!t->state) return SL_ERR_STATE;
+    }
+    t->n_ops = st->n_ops;
+    for (uint32_t i = 0; i < st->n_ops; i++) {
+        sl_op_slot *op = &t->ops[i];
+        op->plugin = st->ops[i];
+        snprintf(op->name, sizeof(op->name), "%s#%u", op->plugin->name, subtask);
+        op->ctx = (sl_operator_ctx){op->name, subtask, st->parallelism, job->conf, t->state, job->metrics};
+        op->emitter = (sl_emitter){.task = t, .index = (int)i};
+        sl_err err = op->plugin->cb_init(&op->ctx, &op->self, errstr, errstr_size);
+        if (err) return err;
+    }
+    job->n_tasks++;
+    return SL_OK;
+}
+
+static sl_err build(sl_job *job, char *errstr, size_t errstr_size) {
+    if (job->n_stages == 0 || !job->stages[0].source)
+        return sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size, "the job has no source");
+    for (uint32_t s = 1; s < job->n_stages; s++) {
+        sl_stage *st = &job->stages[s];
+        st->gates = calloc(st->parallelism, sizeof(sl_gate *));
+        for (uint32_t i = 0; i < st->parallelism; i++)
+            st->gates[i] = sl_gate_new(job->stages[s - 1].parallelism + 1, GATE_CAPACITY);
+    }
+    for (uint32_t s = 0; s < job->n_stages; s++) {
+        sl_stage *st = &job->stages[s];
+        st->tasks = calloc(st->parallelism, sizeof(sl_task));
+        for (uint32_t i = 0; i < st->parallelism; i++) {
+            char why[512];
+            sl_err err = init_task(job, st, s, i, why, sizeof(why));
+            if (err) return sl_errf(err, errstr, errstr_size, "%s#%u: %s", st->name, i, why);
+        }
+    }
+    return SL_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Recovery                                                            */
+
+/* The newest checkpoint any sink says it committed externally. */
+static int64_t sinks_last_committed(sl_job *job) {
+    int64_t newest = -1;
+    for (uint32_t s = 0; s < job->n_stages; s++)
+        for (uint32_t i = 0; i < job->stages[s].parallelism; i++) {
+            sl_task *t = &job->stages[s].tasks[i];
+            for (uint32_t k = 0; k < t->n_ops; k++)
+                if (t->ops[k].plugin->cb_last_committed) {
+                    int64_t c = t->ops[k].plugin->cb_last_committed(t->ops[k].self);
+                    if (c > newest) newest = c;
+                }
+        }
+    return newest;
+}
+
+static sl_err restore_task(sl_job *job, sl_task *t, const sl_ckpt_meta *m, char *errstr, size_t errstr_size) {
+    const sl_buf *blobs[SL_MAX_KEY_GROUPS];
+    const char *dirs[SL_MAX_KEY_GROUPS];
+    char dir_store[SL_MAX_KEY_GROUPS][1200];
+    size_t n_dirs = 0;
+    uint32_t chain = t->source ? 1 : t->n_ops;
+    for (uint32_t k = 0; k < chain; k++) {
+        size_t n = 0;
+        for (uint32_t i = 0; i < m->n_tasks; i++) {
+            const sl_ckpt_task *old = &m->tasks[i];
+            if (old->stage != t->stage_index) continue;
+            if (old->n_blobs != chain)
+                return sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size,
+                               "checkpoint %lld was taken by a different job graph (stage %u has %u operators, "
+                               "the job has %u); start with an empty checkpoint directory",
+                               (long long)m->id, old->stage, old->n_blobs, chain);
+            blobs[n++] = &old->blobs[k];
+            if (k == 0 && old->has_state && n_dirs < SL_MAX_KEY_GROUPS) {
+                sl_ckpt_path(job->ckpt_root, m->id, dir_store[n_dirs], sizeof(dir_store[n_dirs]));
+                size_t len = strlen(dir_store[n_dirs]);
+                snprintf(dir_store[n_dirs] + len, sizeof(dir_store[n_dirs]) - len, "/state-%u-%u", old->stage,
+                         old->subtask);
+                dirs[n_dirs] = dir_store[n_dirs];
+                n_dirs++;
+            }
+        }
+        sl_err err = SL_OK;
+        if (t->source) {
+            if (t->source->cb_restore) err = t->source->cb_restore(t->source_self, blobs, n, errstr, errstr_size);
+        } else if (t->ops[k].plugin->cb_restore) {
+            err = t->ops[k].plugin->cb_restore(t->ops[k].self, m->id, blobs, n, errstr, errstr_size);
+        }
+        if (err) return err;
+    }
+    if (t->state) {
+        uint32_t p = job->stages[t->stage_index].parallelism;
+        return sl_state_backend_restore(t->state, dirs, n_dirs, sl_key_group_first(t->subtask, p),
+                                        sl_key_group_first(t->subtask + 1, p), errstr, errstr_size);
+    }
+    return SL_OK;
+}
+
+/* Pick the checkpoint to resume from and restore every worker from it.
+ * Sets *already_finished when that checkpoint ended the job's input. */
+static sl_err recover(sl_job *job, bool *already_finished, char *errstr, size_t errstr_size) {
+    *already_finished = false;
+    sl_ckpt_meta m = {0};
+    const char *savepoint = sl_conf_get(job->conf, "checkpoint.savepoint");
+    int64_t id = -1;
+    sl_err err;
+    if (savepoint && *savepoint) {
+        if ((err = sl_ckpt_load_dir(savepoint, &m, errstr, errstr_size))) return err;
+        id = m.id;
+        sl_log_info("checkpoint", "restoring savepoint %s (checkpoint %lld)", savepoint, (long long)id);
+    } else {
+        int64_t complete, pending;
+        sl_ckpt_find(job->ckpt_root, &complete, &pending);
+        if (pending > complete && sinks_last_committed(job) >= pending) {
+            /* The crash came after the sinks committed N but before N was
+             * marked complete: N's output is visible, so N is the truth. */
+            sl_log_info("checkpoint", "checkpoint %lld was committed by the sinks before the crash; completing it",
+                        (long long)pending);
+            if ((err = sl_ckpt_mark_complete(job->ckpt_root, pending, errstr, errstr_size))) return err;
+            complete = pending;
+        }
+        if (complete < 0) return SL_OK;
+        if ((err = sl_ckpt_load(job->ckpt_root, complete, &m, errstr, errstr_size))) return err;
+        id = complete;
+        sl_log_info("checkpoint", "resuming from checkpoint %lld", (long long)id);
+    }
+    for (uint32_t s = 0; s < job->n_stages && !err; s++)
+        for (uint32_t i = 0; i < job->stages[s].parallelism && !err; i++)
+            err = restore_task(job, &job->stages[s].tasks[i], &m, errstr, errstr_size);
+    if (!err) {
+        job->restored_id = id;
+        atomic_store(&job->trigger_id, id);
+        *already_finished = m.final && m.end_of_input;
+    }
+    sl_ckpt_meta_free(&m);
+    return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Checkpoints                                                         */
+
+static void trigger(sl_job *job, bool final) {
+    int64_t id = atomic_load(&job->trigger_id) + 1;
+    sl_ckpt_meta_free(&job->pending);
+    job->pending = (sl_ckpt_meta){.id = id, .n_stages = job->n_stages, .n_tasks = job->n_tasks};
+    job->pending.tasks = calloc(job->n_tasks, sizeof(sl_ckpt_task));
+    for (uint32_t s = 0; s < job->n_stages; s++) job->pending.parallelism[s] = job->stages[s].parallelism;
+    job->pending.final = final;
+    job->pending_id = id;
+    job->pending_started_ms = sl_now_ms();
+    job->acks = 0;
+    job->ack_failed = false;
+    if (final) atomic_store(&job->final_id, id);
+    atomic_store(&job->trigger_id, id);
+    sl_log_debug("checkpoint", "triggered checkpoint %lld%s", (long long)id, final ? " (final)" : "");
+}
+
+static void send_control(sl_job *job, sl_msg_type type, int64_t value, uint32_t *receivers) {
+    *receivers = 0;
+    for (uint32_t s = 1; s < job->n_stages; s++)
+        for (uint32_t i = 0; i < job->stages[s].parallelism; i++) {
+            sl_gate *g = job->stages[s].gates[i];
+            if (sl_gate_push(g, sl_gate_channels(g) - 1, (sl_msg){type, value, NULL})) (*receivers)++;
+        }
+}
+
+/* All workers acked: persist, commit, complete. Called with job->lock held. */
+static bool finish_checkpoint(sl_job *job) {
+    int64_t id = job->pending_id;
+    char why[512];
+    bool final = job->pending.final;
+    job->pending_id = -1;
+    if (job->ack_failed) {
+        if (final) return false;
+        sl_log_warn("checkpoint", "checkpoint %lld failed; the next one is tried at the next interval", (long long)id);
+        return true;
+    }
+    job->pending.time_ms = sl_now_ms();
+    job->pending.end_of_input = final && job->sources_reached_end;
+    pthread_mutex_unlock(&job->lock);
+    sl_err err = sl_ckpt_write_pending(job->ckpt_root, &job->pending, why, sizeof(why));
+    pthread_mutex_lock(&job->lock);
+    if (err) {
+        sl_log_error("checkpoint", "checkpoint %lld could not be written: %s", (long long)id, why);
+        return !final;
+    }
+    job->commit_failed = false;
+    uint32_t receivers;
+    send_control(job, SL_MSG_COMMIT, id, &receivers);
+    job->commits_outstanding += receivers;
+    while (job->commits_outstanding > 0 && !atomic_load(&job->failed)) pthread_cond_wait(&job->cond, &job->lock);
+    if (atomic_load(&job->failed)) return false;
+    if (job->commit_failed) {
+        pthread_mutex_unlock(&job->lock);
+        sl_job_fail(job, "checkpoint", "the sinks could not commit checkpoint %lld; a restart resumes from the "
+                    "last complete checkpoint", (long long)id);
+        pthread_mutex_lock(&job->lock);
+        return false;
+    }
+    pthread_mutex_unlock(&job->lock);
+    err = sl_ckpt_mark_complete(job->ckpt_root, id, why, sizeof(why));
+    if (!err) sl_ckpt_retain(job->ckpt_root, job->retain);
+    pthread_mutex_lock(&job->lock);
+    if (err) {
+        sl_log_error("checkpoint", "checkpoint %lld could not be completed: %s", (long long)id, why);
+        return false;
+    }
+    job->checkpoints_completed++;
+    sl_log_info("checkpoint", "checkpoint %lld complete in %lld ms%s", (long long)id,
+                (long long)(sl_now_ms() - job->pending_started_ms), final ? " (final)" : "");
+    return true;
+}
+
+/* The coordinator's loop; returns when the final checkpoint completed or the job failed. */
+static void coordinate(sl_job *job) {
+    uint32_t n_sources = job->stages[0].parallelism;
+    int64_t next_due = sl_now_ms() + job->interval_ms;
+    pthread_mutex_lock(&job->lock);
+    while (!atomic_load(&job->failed)) {
+        if (job->pending_id >= 0 && job->acks == job->n_tasks) {
+            bool final = job->pending.final;
+            if (!finish_checkpoint(job)) {
+                if (!atomic_load(&job->failed)) {
+                    pthread_mutex_unlock(&job->lock);
+                    sl_job_fail(job, "checkpoint", "the final checkpoint failed");
+                    pthread_mutex_lock(&job->lock);
+                }
+                break;
+            }
+            if (final) break;
+            continue;
+        }
+        if (job->pending_id < 0) {
+            int64_t now = sl_now_ms();
+            if (job->sources_finished == n_sources) {
+                trigger(job, true);
+            } else if ((job->interval_ms > 0 && now >= next_due) || atomic_exchange(&job->checkpoint_requested, 0)) {
+                trigger(job, false);
+                next_due = now + job->interval_ms;
+            }
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 20 * 1000000L;
+        ts.tv_sec += ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&job->cond, &job->lock, &ts);
+    }
+    pthread_mutex_unlock(&job->lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* Run and teardown                                                    */
+
+static void start_threads(sl_job *job) {
+    /* Downstream first, so every consumer is ready when data arrives. */
+    for (int s = (int)job->n_stages - 1; s >= 0; s--)
+        for (uint32_t i = 0; i < job->stages[s].parallelism; i++) {
+            sl_task *t = &job->stages[s].tasks[i];
+            t->started = pthread_create(&t->thread, NULL, sl_task_main, t) == 0;
+            if (!t->started) sl_job_fail(job, t->name, "cannot start a worker thread");
+        }
+}
+
+static void join_threads(sl_job *job) {
+    uint32_t receivers;
+    if (!atomic_load(&job->failed)) send_control(job, SL_MSG_END, 0, &receivers);
+    for (uint32_t s = 0; s < job->n_stages; s++)
+        for (uint32_t i = 0; i < job->stages[s].parallelism; i++) {
+            sl_task *t = &job->stages[s].tasks[i];
+            if (t->started) pthread_join(t->thread, NULL);
+            t->started = false;
+        }
+}
+
+sl_err sl_job_run(sl_job *job, char *errstr, size_t errstr_size) {
+    sl_err err = setup_checkpoint_dirs(job, errstr, errstr_size);
+    if (!err) err = build(job, errstr, errstr_size);
+    bool finished = false;
+    if (!err) err = recover(job, &finished, errstr, errstr_size);
+    if (err) return err;
+    if (finished) {
+        sl_log_info("job", "the job already finished at checkpoint %lld; nothing to do", (long long)job->restored_id);
+        return SL_OK;
+    }
+    start_threads(job);
+    coordinate(job);
+    join_threads(job);
+    if (atomic_load(&job->failed)) return sl_errf(SL_ERR_INTERNAL, errstr, errstr_size, "%s", job->error);
+    return SL_OK;
+}
+
+void sl_job_destroy(sl_job *job) {
+    if (!job) return;
+    for (uint32_t s = 0; s < job->n_stages; s++) {
+        sl_stage *st = &job->stages[s];
+        for (uint32_t i = 0; st->tasks && i < st->parallelism; i++) {
+            sl_task *t = &st->tasks[i];
+            if (t->source_self && t->source->cb_destroy) t->source->cb_destroy(t->source_self);
+            for (uint32_t k = 0; k < t->n_ops; k++) {
+                for (int kind = 0; kind < SL_BATCH_KIND_COUNT; kind++)
+                    if (t->ops[k].emitter.open[kind]) sl_batch_release(t->ops[k].emitter.open[kind]);
+                if (t->ops[k].self && t->ops[k].plugin->cb_destroy) t->ops[k].plugin->cb_destroy(t->ops[k].self);
+            }
+            if (t->state) sl_state_backend_close(t->state);
+            free(t->in_wm);
+            free(t->in_idle);
+            free(t->in_ended);
+            free(t->exchange_out);
+        }
+        for (uint32_t i = 0; st->gates && i < st->parallelism; i++) sl_gate_free(st->gates[i]);
+        free(st->gates);
+    }
+    /* Pools last: batches still in gates were freed with the gates. */
+    for (uint32_t s = 0; s < job->n_stages; s++)
+        for (uint32_t i = 0; job->stages[s].tasks && i < job->stages[s].parallelism; i++)
+            sl_batch_pool_free(job->stages[s].tasks[i].pool);
+    for (uint32_t s = 0; s < job->n_stages; s++) free(job->stages[s].tasks);
+    sl_ckpt_meta_free(&job->pending);
+    if (job->ckpt_root_is_temp) sl_remove_tree(job->ckpt_root);
+    sl_conf_destroy(job->conf);
+    pthread_mutex_destroy(&job->lock);
+    pthread_cond_destroy(&job->cond);
+    free(job);
+}

@@ -1,0 +1,445 @@
+/* runtime.c -- runs a job graph: worker threads, chaining, exchanges,
+ * watermark propagation, aligned checkpoint barriers and the coordinator.
+ *
+ * Threads: one per subtask of every stage, plus the caller's thread, which
+ * acts as the checkpoint coordinator. Every worker owns its operators, its
+ * keyed state and a batch pool; the only shared structures are the gates
+ * (channels) and the coordinator's checkpoint record. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/channel.h"
+#include "engine/checkpoint.h"
+#include "engine/job.h"
+#include "engine/keygroup.h"
+#include "engine/log.h"
+#include "engine/operator.h"
+#include "engine/runtime_internal.h"
+#include "engine/state.h"
+
+uint32_t sl_default_parallelism(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (uint32_t)n : 1;
+}
+
+int64_t sl_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t monotonic_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ------------------------------------------------------------------ */
+/* Building the graph                                                  */
+
+sl_job *sl_job_new(const sl_conf *conf, char *errstr, size_t errstr_size) {
+    sl_job *job = calloc(1, sizeof(*job));
+    if (!job) {
+        sl_errf(SL_ERR_INTERNAL, errstr, errstr_size, "out of memory creating a job");
+        return NULL;
+    }
+    job->conf = sl_conf_dup(conf);
+    pthread_mutex_init(&job->lock, NULL);
+    pthread_cond_init(&job->cond, NULL);
+    job->pending_id = -1;
+    return job;
+}
+
+sl_err sl_job_add_source(sl_job *job, const char *plugin, uint32_t parallelism,
+                         char *errstr, size_t errstr_size) {
+    const sl_source_plugin *p = sl_find_source(plugin);
+    if (!p)
+        return sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size,
+                       "unknown source '%s' (run `sluice operators` for the list)", plugin);
+    if (job->n_stages)
+        return sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size, "a job has exactly one source, added first");
+    sl_stage *st = &job->stages[job->n_stages++];
+    snprintf(st->name, sizeof(st->name), "%s", plugin);
+    st->source = p;
+    st->parallelism = parallelism ? parallelism : 1;
+    return SL_OK;
+}
+
+sl_err sl_job_key_by(sl_job *job, const char *name, sl_key_fn key, uint32_t parallelism,
+                     char *errstr, size_t errstr_size) {
+    if (!job->n_stages)
+        return sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size, "key_by '%s' before any source", name);
+    if (job->n_stages == SL_MAX_STAGES)
+        return sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size, "more than %d stages", SL_MAX_STAGES);
+    sl_stage *st = &job->stages[job->n_stages++];
+    snprintf(st->name, sizeof(st->name), "%s", name);
+    st->key = key;
+    st->parallelism = parallelism ? parallelism : sl_default_parallelism();
+    if (st->parallelism > SL_MAX_KEY_GROUPS) st->parallelism = SL_MAX_KEY_GROUPS;
+    return SL_OK;
+}
+
+sl_err sl_job_add_operator(sl_job *job, const char *plugin, char *errstr, size_t errstr_size) {
+    const sl_operator_plugin *p = sl_find_operator(plugin);
+    if (!p)
+        return sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size,
+                       "unknown operator '%s' (run `sluice operators` for the list)", plugin);
+    if (!job->n_stages)
+        return sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size, "operator '%s' before any source", plugin);
+    sl_stage *st = &job->stages[job->n_stages - 1];
+    if (st->n_ops == SL_CKPT_MAX_CHAIN - 1)
+        return sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size, "too many operators chained in stage '%s'", st->name);
+    st->ops[st->n_ops++] = p;
+    return SL_OK;
+}
+
+void sl_job_set_metrics(sl_job *job, sl_metrics *metrics) { job->metrics = metrics; }
+
+void sl_job_request_stop(sl_job *job) { atomic_store(&job->stop_requested, 1); }
+void sl_job_request_checkpoint(sl_job *job) { atomic_store(&job->checkpoint_requested, 1); }
+
+/* ------------------------------------------------------------------ */
+/* Failure                                                             */
+
+void sl_job_fail(sl_job *job, const char *who, const char *fmt, ...) {
+    pthread_mutex_lock(&job->lock);
+    if (!job->failed) {
+        job->failed = 1;
+        va_list ap;
+        va_start(ap, fmt);
+        int n = snprintf(job->error, sizeof(job->error), "%s: ", who);
+        vsnprintf(job->error + n, sizeof(job->error) - (size_t)n, fmt, ap);
+        va_end(ap);
+        sl_log_error(who, "%s", job->error + n);
+    }
+    pthread_cond_broadcast(&job->cond);
+    pthread_mutex_unlock(&job->lock);
+    for (uint32_t s = 0; s < job->n_stages; s++)
+        for (uint32_t i = 0; job->stages[s].gates && i < job->stages[s].parallelism; i++)
+            sl_gate_close(job->stages[s].gates[i]);
+}
+
+/* ------------------------------------------------------------------ */
+/* Emitting: chaining and exchanges                                    */
+
+static bool is_side_output(sl_batch_kind kind) {
+    return kind == SL_BATCH_LATE_EVENTS || kind == SL_BATCH_DEAD_LETTERS;
+}
+
+/* Push one message to every subtask of the next stage. */
+static bool broadcast(sl_task *t, sl_msg msg) {
+    if (!t->next) return true;
+    for (uint32_t i = 0; i < t->next->parallelism; i++)
+        if (!sl_gate_push(t->next->gates[i], t->subtask, msg)) return false;
+    return true;
+}
+
+/* Re-partition a batch by key across the next stage's subtasks. */
+static void exchange(sl_task *t, sl_batch *b) {
+    sl_stage *next = t->next;
+    if (next->parallelism == 1) {
+        if (!sl_gate_push(next->gates[0], t->subtask, (sl_msg){SL_MSG_BATCH, 0, b})) sl_batch_release(b);
+        return;
+    }
+    size_t size = sl_batch_item_size(b->kind);
+    for (uint32_t i = 0; i < b->count; i++) {
+        const void *rec = (const char *)b->items + i * size;
+        uint32_t target = is_side_output(b->kind)
+                              ? 0
+                              : sl_key_group_subtask(sl_key_group(next->key(b->kind, rec)), next->parallelism);
+        sl_batch **out = &t->exchange_out[target];
+        if (*out && (*out)->kind != b->kind) {
+            if (!sl_gate_push(next->gates[target], t->subtask, (sl_msg){SL_MSG_BATCH, 0, *out}))
+                sl_batch_release(*out);
+            *out = NULL;
+        }
+        if (!*out) *out = sl_batch_pool_get(t->pool, b->kind);
+        sl_batch_copy_record(*out, rec);
+        if (sl_batch_full(*out)) {
+            if (!sl_gate_push(next->gates[target], t->subtask, (sl_msg){SL_MSG_BATCH, 0, *out}))
+                sl_batch_release(*out);
+            *out = NULL;
+        }
+    }
+    for (uint32_t target = 0; target < next->parallelism; target++) {
+        sl_batch **out = &t->exchange_out[target];
+        if (*out) {
+            if (!sl_gate_push(next->gates[target], t->subtask, (sl_msg){SL_MSG_BATCH, 0, *out}))
+                sl_batch_release(*out);
+            *out = NULL;
+        }
+    }
+    sl_batch_release(b);
+}
+
+static void flush_emitter(sl_emitter *e);
+
+/* Give batch b, produced by chain position `from` (-1 = the task's input or
+ * source), to the next operator that takes it, or to the exchange. */
+void sl_task_deliver(sl_task *t, int from, sl_batch *b) {
+    if (b->count == 0) {
+        sl_batch_release(b);
+        return;
+    }
+    int next = from + 1;
+    while (next < (int)t->n_ops && is_side_output(b->kind) && !t->ops[next].plugin->is_sink) next++;
+    if (next >= (int)t->n_ops) {
+        if (t->next) exchange(t, b);
+        else sl_batch_release(b);
+        return;
+    }
+    sl_op_slot *op = &t->ops[next];
+    op->current_in = b;
+    op->forwarded = false;
+    op->records_in += b->count;
+    sl_err err = op->plugin->cb_process(op->self, b, &op->emitter, t->errstr, sizeof(t->errstr));
+    if (err != SL_OK) sl_job_fail(t->job, op->name, "%s", t->errstr);
+    if (!op->forwarded) sl_batch_release(b);
+    op->current_in = NULL;
+    flush_emitter(&op->emitter);
+}
+
+void *sl_emit(sl_emitter *e, sl_batch_kind kind, sl_batch **batch_out) {
+    sl_batch **open = &e->open[kind];
+    if (*open && sl_batch_full(*open)) {
+        sl_batch *full = *open;
+        *open = NULL;
+        sl_task_deliver(e->task, e->index, full);
+    }
+    if (!*open) *open = sl_batch_pool_get(e->task->pool, kind);
+    if (batch_out) *batch_out = *open;
+    e->records_out++;
+    return sl_batch_push(*open);
+}
+
+void sl_emit_forward(sl_emitter *e, sl_batch *batch) {
+    if (e->index >= 0 && e->task->ops[e->index].current_in == batch) e->task->ops[e->index].forwarded = true;
+    e->records_out += batch->count;
+    sl_task_deliver(e->task, e->index, batch);
+}
+
+static void flush_emitter(sl_emitter *e) {
+    for (int k = 0; k < SL_BATCH_KIND_COUNT; k++) {
+        sl_batch *b = e->open[k];
+        if (b) {
+            e->open[k] = NULL;
+            sl_task_deliver(e->task, e->index, b);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Watermarks and barriers inside a task                               */
+
+void sl_task_watermark(sl_task *t, int64_t wm) {
+    for (uint32_t i = 0; i < t->n_ops; i++) {
+        sl_op_slot *op = &t->ops[i];
+        if (!op->plugin->cb_watermark) continue;
+        sl_err err = op->plugin->cb_watermark(op->self, wm, &op->emitter, t->errstr, sizeof(t->errstr));
+        if (err != SL_OK) sl_job_fail(t->job, op->name, "%s", t->errstr);
+        flush_emitter(&op->emitter);
+    }
+    t->watermark = wm;
+    broadcast(t, (sl_msg){SL_MSG_WATERMARK, wm, NULL});
+}
+
+/* Snapshot every operator of the task (and its keyed state) for checkpoint
+ * `id`, report to the coordinator, and pass the barrier on. */
+void sl_task_checkpoint(sl_task *t, int64_t id) {
+    sl_ckpt_task snap = {.stage = t->stage_index, .subtask = t->subtask};
+    sl_err err = SL_OK;
+    if (t->source) {
+        snap.n_blobs = 1;
+        if (t->source->cb_snapshot) err = t->source->cb_snapshot(t->source_self, &snap.blobs[0]);
+        if (err != SL_OK) snprintf(t->errstr, sizeof(t->errstr), "source snapshot failed");
+    }
+    for (uint32_t i = 0; i < t->n_ops && err == SL_OK; i++) {
+        sl_op_slot *op = &t->ops[i];
+        sl_buf *blob = &snap.blobs[snap.n_blobs++];
+        if (op->plugin->cb_snapshot) err = op->plugin->cb_snapshot(op->self, id, blob, t->errstr, sizeof(t->errstr));
+        if (err != SL_OK) sl_log_error(op->name, "snapshot for checkpoint %lld failed: %s", (long long)id, t->errstr);
+    }
+    if (err == SL_OK && t->state) {
+        char dir[1200];
+        sl_ckpt_path(t->job->ckpt_root, id, dir, sizeof(dir));
+        size_t n = strlen(dir);
+        snprintf(dir + n, sizeof(dir) - n, "/state-%u-%u", t->stage_index, t->subtask);
+        err = sl_state_backend_snapshot(t->state, dir, t->errstr, sizeof(t->errstr));
+        snap.has_state = err == SL_OK;
+    }
+    sl_coordinator_ack(t->job, id, &snap, err == SL_OK ? NULL : t->errstr);
+    broadcast(t, (sl_msg){SL_MSG_BARRIER, id, NULL});
+}
+
+/* ------------------------------------------------------------------ */
+/* Source tasks                                                        */
+
+static void throttle(sl_task *t, uint64_t produced) {
+    if (t->max_rate <= 0) return;
+    int64_t due_ms = (int64_t)((double)produced * 1000.0 / t->max_rate);
+    int64_t elapsed = monotonic_ms() - t->started_ms;
+    if (due_ms > elapsed) usleep((useconds_t)((due_ms - elapsed) * 1000));
+}
+
+static void *source_task_main(void *arg) {
+    sl_task *t = arg;
+    sl_job *job = t->job;
+    int64_t last_barrier = job->restored_id;
+    int64_t source_wm = SL_WATERMARK_MIN;
+    uint64_t produced = 0;
+    bool finished = false;
+    t->started_ms = monotonic_ms();
+
+    while (!atomic_load(&job->failed)) {
+        int64_t trigger = atomic_load(&job->trigger_id);
+        if (trigger > last_barrier) {
+            last_barrier = trigger;
+            sl_task_checkpoint(t, trigger);
+            if (trigger == atomic_load(&job->final_id)) break;
+            continue;
+        }
+        if (finished) {
+            sl_coordinator_wait(job, 20);
+            continue;
+        }
+        if (atomic_load(&job->stop_requested)) {
+            finished = true;
+            sl_coordinator_source_finished(job, false);
+            continue;
+        }
+        sl_batch *events = sl_batch_pool_get(t->pool, SL_BATCH_EVENTS);
+        sl_batch *dead = sl_batch_pool_get(t->pool, SL_BATCH_DEAD_LETTERS);
+        int64_t wm = source_wm;
+        sl_source_status st = t->source->cb_poll(t->source_self, events, dead, &wm, t->errstr, sizeof(t->errstr));
+        produced += events->count;
+        t->records_out += events->count;
+        sl_task_deliver(t, -1, events);
+        sl_task_deliver(t, -1, dead);
+        if (st == SL_SOURCE_ERROR) {
+            sl_job_fail(job, t->name, "%s", t->errstr);
+            break;
+        }
+        if (wm > source_wm) {
+            source_wm = wm;
+            sl_task_watermark(t, wm);
+        }
+        if (st == SL_SOURCE_END) {
+            sl_task_watermark(t, SL_WATERMARK_MAX);
+            finished = true;
+            sl_coordinator_source_finished(job, true);
+        } else if (st == SL_SOURCE_IDLE) {
+            usleep(1000);
+        }
+        throttle(t, produced);
+    }
+    broadcast(t, (sl_msg){SL_MSG_END, 0, NULL});
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Operator tasks                                                      */
+
+/* The task's watermark: the minimum over inputs that are neither idle nor
+ * finished. When every live input is idle the watermark holds. */
+static void update_watermark(sl_task *t) {
+    int64_t wm = SL_WATERMARK_MAX;
+    bool any_live = false;
+    for (uint32_t c = 0; c < t->n_inputs; c++) {
+        if (t->in_ended[c] || t->in_idle[c]) continue;
+        any_live = true;
+        if (t->in_wm[c] < wm) wm = t->in_wm[c];
+    }
+    if (!any_live) {
+        bool all_ended = true;
+        for (uint32_t c = 0; c < t->n_inputs; c++) all_ended &= t->in_ended[c];
+        if (!all_ended) return;
+    }
+    if (wm > t->watermark) sl_task_watermark(t, wm);
+}
+
+static void on_barrier(sl_task *t, uint32_t channel, int64_t id) {
+    if (t->aligning_id != id) {
+        t->aligning_id = id;
+        t->barriers_seen = 0;
+    }
+    t->barriers_seen++;
+    sl_gate_block(t->input, channel);
+    uint32_t ended = 0;
+    for (uint32_t c = 0; c < t->n_inputs; c++) ended += t->in_ended[c];
+    if (t->barriers_seen + ended >= t->n_inputs) {
+        sl_task_checkpoint(t, id);
+        t->aligning_id = -1;
+        sl_gate_unblock_all(t->input);
+    }
+}
+
+static void on_commit(sl_task *t, int64_t id) {
+    const char *error = NULL;
+    for (uint32_t i = 0; i < t->n_ops; i++) {
+        sl_op_slot *op = &t->ops[i];
+        if (!op->plugin->cb_checkpoint_complete) continue;
+        if (op->plugin->cb_checkpoint_complete(op->self, id, t->errstr, sizeof(t->errstr)) != SL_OK) {
+            error = t->errstr;
+            sl_log_error(op->name, "commit of checkpoint %lld failed: %s", (long long)id, t->errstr);
+        }
+    }
+    sl_coordinator_commit_done(t->job, error);
+}
+
+static void *operator_task_main(void *arg) {
+    sl_task *t = arg;
+    uint32_t control = t->n_inputs;   /* the coordinator's channel */
+    uint32_t ended = 0;
+    bool done = false;
+    while (!done && !atomic_load(&t->job->failed)) {
+        sl_msg msg;
+        uint32_t ch;
+        if (!sl_gate_pop(t->input, &msg, &ch)) break;
+        switch (msg.type) {
+        case SL_MSG_BATCH:
+            sl_task_deliver(t, -1, msg.batch);
+            break;
+        case SL_MSG_WATERMARK:
+            t->in_wm[ch] = msg.value;
+            t->in_idle[ch] = false;
+            update_watermark(t);
+            break;
+        case SL_MSG_IDLE:
+            t->in_idle[ch] = true;
+            update_watermark(t);
+            break;
+        case SL_MSG_BARRIER:
+            on_barrier(t, ch, msg.value);
+            break;
+        case SL_MSG_COMMIT:
+            on_commit(t, msg.value);
+            break;
+        case SL_MSG_END:
+            if (ch == control) {
+                done = true;
+                break;
+            }
+            t->in_ended[ch] = true;
+            if (++ended == t->n_inputs) {
+                update_watermark(t);
+                broadcast(t, (sl_msg){SL_MSG_END, 0, NULL});
+            } else if (t->aligning_id >= 0 && t->barriers_seen + ended >= t->n_inputs) {
+                sl_task_checkpoint(t, t->aligning_id);
+                t->aligning_id = -1;
+                sl_gate_unblock_all(t->input);
+            }
+            break;
+        }
+    }
+    return NULL;
+}
+
+void *sl_task_main(void *arg) {
+    sl_task *t = arg;
+    return t->source ? source_task_main(t) : operator_task_main(t);
+}

@@ -1,0 +1,129 @@
+/* runtime_internal.h -- the structures shared by runtime.c (workers) and
+ * coordinator.c (setup, checkpoints, teardown). Not a public header. */
+#ifndef SL_RUNTIME_INTERNAL_H
+#define SL_RUNTIME_INTERNAL_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "engine/channel.h"
+#include "engine/checkpoint.h"
+#include "engine/job.h"
+#include "engine/operator.h"
+
+#define SL_MAX_STAGES 8
+
+typedef struct sl_task sl_task;
+
+struct sl_emitter {
+    sl_task *task;
+    int index;                               /* chain position whose output this is */
+    sl_batch *open[SL_BATCH_KIND_COUNT];     /* records being collected, per kind */
+    uint64_t records_out;
+};
+
+typedef struct sl_op_slot {
+    const sl_operator_plugin *plugin;
+    void *self;
+    sl_operator_ctx ctx;
+    char name[96];
+    sl_emitter emitter;
+    sl_batch *current_in;                    /* the batch cb_process is looking at */
+    bool forwarded;                          /* … and it passed it on */
+    uint64_t records_in;
+} sl_op_slot;
+
+typedef struct sl_stage {
+    char name[64];
+    uint32_t parallelism;
+    sl_key_fn key;                           /* exchange into this stage; NULL for the source stage */
+    const sl_source_plugin *source;
+    const sl_operator_plugin *ops[SL_CKPT_MAX_CHAIN];
+    uint32_t n_ops;
+    sl_gate **gates;                         /* one per subtask (not for the source stage) */
+    sl_task *tasks;
+} sl_stage;
+
+struct sl_task {
+    sl_job *job;
+    uint32_t stage_index, subtask;
+    char name[96];
+    pthread_t thread;
+    bool started;
+    sl_stage *next;                          /* downstream stage, NULL for the last */
+    sl_batch **exchange_out;                 /* per downstream subtask */
+    sl_batch_pool *pool;
+
+    const sl_source_plugin *source;
+    void *source_self;
+    sl_operator_ctx source_ctx;
+    double max_rate;
+    int64_t started_ms;
+    uint64_t records_out;
+
+    sl_op_slot ops[SL_CKPT_MAX_CHAIN];
+    uint32_t n_ops;
+    sl_state_backend *state;
+
+    sl_gate *input;
+    uint32_t n_inputs;                       /* data channels; channel n_inputs is the coordinator's */
+    int64_t *in_wm;
+    bool *in_idle, *in_ended;
+    int64_t watermark;
+    int64_t aligning_id;
+    uint32_t barriers_seen;
+
+    char errstr[512];
+};
+
+struct sl_job {
+    sl_conf *conf;
+    sl_metrics *metrics;
+    sl_stage stages[SL_MAX_STAGES];
+    uint32_t n_stages;
+    uint32_t n_tasks;
+
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    atomic_int failed;
+    atomic_int stop_requested;
+    atomic_int checkpoint_requested;
+    char error[1024];
+
+    /* checkpointing */
+    char ckpt_root[1024];
+    bool ckpt_root_is_temp;
+    char state_root[1100];
+    int64_t interval_ms;
+    int retain;
+    int64_t restored_id;                     /* checkpoint restored at start, or 0 */
+    atomic_llong trigger_id;                 /* sources inject a barrier when this grows */
+    atomic_llong final_id;                   /* the last checkpoint: sources end after it */
+    int64_t pending_id;                      /* checkpoint being collected (-1: none) */
+    int64_t pending_started_ms;
+    sl_ckpt_meta pending;                    /* acks collected so far */
+    uint32_t acks;
+    bool ack_failed;
+    uint32_t sources_finished;
+    bool sources_reached_end;
+    uint32_t commits_outstanding;
+    bool commit_failed;
+    uint64_t checkpoints_completed;
+};
+
+int64_t sl_now_ms(void);
+void sl_job_fail(sl_job *job, const char *who, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void sl_task_deliver(sl_task *t, int from, sl_batch *b);
+void sl_task_watermark(sl_task *t, int64_t wm);
+void sl_task_checkpoint(sl_task *t, int64_t id);
+void *sl_task_main(void *arg);
+
+/* coordinator.c */
+void sl_coordinator_ack(sl_job *job, int64_t id, sl_ckpt_task *snap, const char *error);
+void sl_coordinator_commit_done(sl_job *job, const char *error);
+void sl_coordinator_source_finished(sl_job *job, bool reached_end);
+void sl_coordinator_wait(sl_job *job, int timeout_ms);
+
+#endif

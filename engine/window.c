@@ -1,0 +1,72 @@
+/* window.c -- window specs from configuration and session-window merging. */
+#include "engine/window.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int64_t gcd(int64_t a, int64_t b) {
+    while (b) {
+        int64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+sl_err sl_window_spec_load(sl_window_spec *w, const sl_conf *conf, char *errstr, size_t errstr_size) {
+    memset(w, 0, sizeof(*w));
+    const char *type = sl_conf_get(conf, "window.type");
+    if (!strcmp(type, "sliding")) w->type = SL_WINDOW_SLIDING;
+    else if (!strcmp(type, "tumbling")) w->type = SL_WINDOW_TUMBLING;
+    else if (!strcmp(type, "session")) w->type = SL_WINDOW_SESSION;
+    else
+        return sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size,
+                       "window.type: '%s' is not sliding, tumbling or session", type);
+    sl_err err;
+    if ((err = sl_conf_get_int(conf, "window.size_ms", &w->size, errstr, errstr_size))) return err;
+    if ((err = sl_conf_get_int(conf, "window.slide_ms", &w->slide, errstr, errstr_size))) return err;
+    if ((err = sl_conf_get_int(conf, "window.gap_ms", &w->gap, errstr, errstr_size))) return err;
+    if ((err = sl_conf_get_int(conf, "window.allowed_lateness_ms", &w->allowed_lateness, errstr, errstr_size)))
+        return err;
+    if (w->type == SL_WINDOW_TUMBLING) w->slide = w->size;
+    if (w->size <= 0 || w->slide <= 0 || w->gap <= 0)
+        return sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size,
+                       "window sizes must be positive (size_ms=%lld, slide_ms=%lld, gap_ms=%lld)",
+                       (long long)w->size, (long long)w->slide, (long long)w->gap);
+    if (w->slide > w->size)
+        return sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size,
+                       "window.slide_ms (%lld) is larger than window.size_ms (%lld): events between windows "
+                       "would belong to none",
+                       (long long)w->slide, (long long)w->size);
+    if (w->allowed_lateness < 0)
+        return sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size, "window.allowed_lateness_ms must be ≥ 0");
+    w->pane = gcd(w->size, w->slide);
+    return SL_OK;
+}
+
+int sl_session_windows_add(sl_session_window **list, int *n, int *cap, int64_t t, int64_t gap) {
+    sl_session_window fresh = {t, t + gap};
+    /* Windows are sorted by start and disjoint; find those overlapping fresh. */
+    int first = 0;
+    while (first < *n && (*list)[first].end < fresh.start) first++;
+    int last = first;
+    while (last < *n && (*list)[last].start <= fresh.end) {
+        if ((*list)[last].start < fresh.start) fresh.start = (*list)[last].start;
+        if ((*list)[last].end > fresh.end) fresh.end = (*list)[last].end;
+        last++;
+    }
+    int merged = last - first;   /* windows replaced by fresh */
+    if (merged == 0) {
+        if (*n == *cap) {
+            *cap = *cap ? *cap * 2 : 4;
+            *list = realloc(*list, (size_t)*cap * sizeof(sl_session_window));
+        }
+        memmove(&(*list)[first + 1], &(*list)[first], (size_t)(*n - first) * sizeof(sl_session_window));
+        (*n)++;
+    } else if (merged > 1) {
+        memmove(&(*list)[first + 1], &(*list)[last], (size_t)(*n - last) * sizeof(sl_session_window));
+        *n -= merged - 1;
+    }
+    (*list)[first] = fresh;
+    return first;
+}
