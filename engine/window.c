@@ -70,3 +70,60 @@ int sl_session_windows_add(sl_session_window **list, int *n, int *cap, int64_t t
     (*list)[first] = fresh;
     return first;
 }
+
+/* ---- pane sets ---- */
+
+#include "engine/timer.h"
+
+bool sl_pane_set_add(sl_pane_set *s, int64_t pane) {
+    uint32_t lo = 0, hi = s->count;
+    if (s->count && s->starts[s->count - 1] < pane) {
+        lo = s->count;
+    } else {
+        while (lo < hi) {
+            uint32_t mid = (lo + hi) / 2;
+            if (s->starts[mid] < pane) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo < s->count && s->starts[lo] == pane) return false;
+    }
+    if (s->count == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 64;
+        s->starts = realloc(s->starts, s->cap * sizeof(int64_t));
+    }
+    memmove(&s->starts[lo + 1], &s->starts[lo], (s->count - lo) * sizeof(int64_t));
+    s->starts[lo] = pane;
+    s->count++;
+    return true;
+}
+
+void sl_pane_set_drop_first(sl_pane_set *s, uint32_t n) {
+    if (n > s->count) n = s->count;
+    memmove(s->starts, s->starts + n, (s->count - n) * sizeof(int64_t));
+    s->count -= n;
+}
+
+void sl_pane_set_free(sl_pane_set *s) {
+    free(s->starts);
+    memset(s, 0, sizeof(*s));
+}
+
+void sl_pane_set_snapshot(const sl_pane_set *s, sl_buf *out) {
+    sl_buf_append_u64(out, s->count);
+    for (uint32_t i = 0; i < s->count; i++) sl_buf_append_u64(out, (uint64_t)s->starts[i]);
+}
+
+bool sl_pane_set_restore(sl_pane_set *s, sl_buf_reader *in) {
+    uint64_t n, v;
+    if (!sl_buf_read_u64(in, &n)) return false;
+    for (uint64_t i = 0; i < n; i++) {
+        if (!sl_buf_read_u64(in, &v)) return false;
+        sl_pane_set_add(s, (int64_t)v);
+    }
+    return true;
+}
+
+void sl_window_register_pane_timers(const sl_window_spec *w, sl_timers *timers, int64_t pane) {
+    for (int64_t start = sl_window_first_start(w, pane); start <= sl_window_last_start(w, pane); start += w->slide)
+        sl_timers_register(timers, start + w->size);
+}

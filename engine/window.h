@@ -15,6 +15,7 @@
 
 #include "engine/conf.h"
 #include "engine/error.h"
+#include "engine/operator.h"
 
 typedef enum sl_window_type { SL_WINDOW_SLIDING, SL_WINDOW_TUMBLING, SL_WINDOW_SESSION } sl_window_type;
 
@@ -59,3 +60,21 @@ typedef struct sl_session_window {
 int sl_session_windows_add(sl_session_window **list, int *n, int *cap, int64_t t, int64_t gap);
 
 #endif
+
+/* ---- the panes an operator holds state for ---- */
+
+/* Sorted pane starts; adding is O(1) for the usual in-order case. */
+typedef struct sl_pane_set {
+    int64_t *starts;
+    uint32_t count, cap;
+} sl_pane_set;
+
+bool sl_pane_set_add(sl_pane_set *s, int64_t pane);     /* true when new */
+void sl_pane_set_drop_first(sl_pane_set *s, uint32_t n);
+void sl_pane_set_free(sl_pane_set *s);
+void sl_pane_set_snapshot(const sl_pane_set *s, sl_buf *out);
+bool sl_pane_set_restore(sl_pane_set *s, sl_buf_reader *in);   /* merges */
+
+/* Register the end of every window that contains `pane` as a timer. */
+struct sl_timers;
+void sl_window_register_pane_timers(const sl_window_spec *w, struct sl_timers *timers, int64_t pane);
