@@ -57,6 +57,8 @@ bool sl_buf_read_u64(sl_buf_reader *r, uint64_t *v);
 /* A zeroed record slot of `kind` in the current output batch; strings for it
  * go into *batch_out's arena (sl_batch_copy_str). */
 void *sl_emit(sl_emitter *out, sl_batch_kind kind, sl_batch **batch_out);
+/* Emit a deep copy of a record of `kind` that lives elsewhere (strings copied). */
+void sl_emit_copy(sl_emitter *out, sl_batch_kind kind, const void *record);
 /* Hand an input batch downstream unchanged; the caller must not touch it after. */
 void sl_emit_forward(sl_emitter *out, sl_batch *batch);
 

@@ -217,6 +217,13 @@ void *sl_emit(sl_emitter *e, sl_batch_kind kind, sl_batch **batch_out) {
     return sl_batch_push(*open);
 }
 
+void sl_emit_copy(sl_emitter *e, sl_batch_kind kind, const void *record) {
+    sl_batch *b;
+    sl_emit(e, kind, &b);
+    b->count--;   /* give the reserved slot back to the deep copy */
+    sl_batch_copy_record(b, record);
+}
+
 void sl_emit_forward(sl_emitter *e, sl_batch *batch) {
     if (e->index >= 0 && e->task->ops[e->index].current_in == batch) e->task->ops[e->index].forwarded = true;
     e->records_out += batch->count;

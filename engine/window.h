@@ -59,7 +59,6 @@ typedef struct sl_session_window {
  * window that now holds t. The list grows with realloc when full. */
 int sl_session_windows_add(sl_session_window **list, int *n, int *cap, int64_t t, int64_t gap);
 
-#endif
 
 /* ---- the panes an operator holds state for ---- */
 
@@ -78,3 +77,5 @@ bool sl_pane_set_restore(sl_pane_set *s, sl_buf_reader *in);   /* merges */
 /* Register the end of every window that contains `pane` as a timer. */
 struct sl_timers;
 void sl_window_register_pane_timers(const sl_window_spec *w, struct sl_timers *timers, int64_t pane);
+
+#endif

@@ -120,3 +120,14 @@ size_t sl_dead_letter_to_json(const sl_dead_letter *d, char *buf, size_t cap) {
     out_raw(&o, "}", 1);
     return o.len;
 }
+
+size_t sl_record_to_json(sl_batch_kind kind, const void *record, char *buf, size_t cap) {
+    switch (kind) {
+    case SL_BATCH_PAGE_STATS: return sl_page_stats_to_json(record, buf, cap);
+    case SL_BATCH_TOP_PAGES: return sl_top_pages_to_json(record, buf, cap);
+    case SL_BATCH_LATE_EVENTS: return sl_late_event_to_json(record, buf, cap);
+    case SL_BATCH_DEAD_LETTERS: return sl_dead_letter_to_json(record, buf, cap);
+    case SL_BATCH_EVENTS: return sl_event_to_json(record, buf, cap);
+    default: return 0;
+    }
+}

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "engine/batch.h"
 #include "engine/record.h"
 
 /* Each writes one line (no newline) into buf and returns the length it needs;
@@ -15,6 +16,9 @@ size_t sl_page_stats_to_json(const sl_page_stats *s, char *buf, size_t cap);
 size_t sl_top_pages_to_json(const sl_top_pages *t, char *buf, size_t cap);
 size_t sl_late_event_to_json(const sl_late_event *l, char *buf, size_t cap);
 size_t sl_dead_letter_to_json(const sl_dead_letter *d, char *buf, size_t cap);
+
+/* Any result kind (page stats, Top-N, late event, dead letter). */
+size_t sl_record_to_json(sl_batch_kind kind, const void *record, char *buf, size_t cap);
 
 /* A JSON string literal (quotes included) for s, or null. */
 size_t sl_json_quote(sl_str s, char *buf, size_t cap);

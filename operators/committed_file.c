@@ -1,0 +1,145 @@
+/* committed_file.c -- two-phase JSON-lines output files. */
+#include "operators/committed_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine/checkpoint.h"
+
+struct sl_committed_file {
+    char path[1024];
+    char parts[1100];
+    FILE *part;                  /* in-progress part, opened lazily */
+    uint64_t part_bytes;
+    uint64_t committed_length;   /* target length after the last commit */
+    uint64_t pending_bytes;      /* bytes of parts precommitted but not yet committed */
+};
+
+static void part_name(const sl_committed_file *f, const char *suffix, int64_t id, char *buf, size_t size) {
+    if (id >= 0) snprintf(buf, size, "%s/part-%" PRId64 "%s", f->parts, id, suffix);
+    else snprintf(buf, size, "%s/part%s", f->parts, suffix);
+}
+
+sl_committed_file *sl_committed_file_open(const char *path, char *errstr, size_t errstr_size) {
+    sl_committed_file *f = calloc(1, sizeof(*f));
+    snprintf(f->path, sizeof(f->path), "%s", path);
+    snprintf(f->parts, sizeof(f->parts), "%s.parts", path);
+    if (sl_mkdirs(f->parts, errstr, errstr_size) != SL_OK) {
+        free(f);
+        return NULL;
+    }
+    struct stat st;
+    f->committed_length = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+    return f;
+}
+
+void sl_committed_file_close(sl_committed_file *f) {
+    if (!f) return;
+    if (f->part) fclose(f->part);
+    free(f);
+}
+
+const char *sl_committed_file_path(const sl_committed_file *f) { return f->path; }
+
+sl_err sl_committed_file_write(sl_committed_file *f, const char *line, size_t len, char *errstr, size_t errstr_size) {
+    if (!f->part) {
+        char name[1200];
+        part_name(f, ".inprogress", -1, name, sizeof(name));
+        f->part = fopen(name, "wb");
+        if (!f->part) return sl_errf(SL_ERR_IO, errstr, errstr_size, "cannot open '%s': %s", name, strerror(errno));
+        setvbuf(f->part, NULL, _IOFBF, 1 << 20);
+        f->part_bytes = 0;
+    }
+    if (fwrite(line, 1, len, f->part) != len || fputc('\n', f->part) == EOF)
+        return sl_errf(SL_ERR_IO, errstr, errstr_size, "cannot write to the part file of '%s': %s (disk full?)",
+                       f->path, strerror(errno));
+    f->part_bytes += len + 1;
+    return SL_OK;
+}
+
+sl_err sl_committed_file_precommit(sl_committed_file *f, int64_t id, uint64_t *length_after_commit,
+                                   char *errstr, size_t errstr_size) {
+    char from[1200], to[1200];
+    part_name(f, ".inprogress", -1, from, sizeof(from));
+    part_name(f, ".pending", id, to, sizeof(to));
+    if (!f->part) {                          /* nothing written: an empty part keeps commits uniform */
+        f->part = fopen(from, "wb");
+        if (!f->part) return sl_errf(SL_ERR_IO, errstr, errstr_size, "cannot open '%s': %s", from, strerror(errno));
+        f->part_bytes = 0;
+    }
+    bool ok = fflush(f->part) == 0 && fsync(fileno(f->part)) == 0;
+    ok &= fclose(f->part) == 0;
+    f->part = NULL;
+    if (!ok || rename(from, to))
+        return sl_errf(SL_ERR_IO, errstr, errstr_size, "cannot make '%s' durable: %s (disk full?)", to,
+                       strerror(errno));
+    f->pending_bytes += f->part_bytes;
+    *length_after_commit = f->committed_length + f->pending_bytes;
+    return SL_OK;
+}
+
+sl_err sl_committed_file_commit(sl_committed_file *f, int64_t id, char *errstr, size_t errstr_size) {
+    char name[1200];
+    part_name(f, ".pending", id, name, sizeof(name));
+    FILE *in = fopen(name, "rb");
+    if (!in) {
+        if (errno == ENOENT) return SL_OK;   /* already committed */
+        return sl_errf(SL_ERR_IO, errstr, errstr_size, "cannot open '%s': %s", name, strerror(errno));
+    }
+    FILE *out = fopen(f->path, "ab");
+    if (!out) {
+        fclose(in);
+        return sl_errf(SL_ERR_IO, errstr, errstr_size, "cannot open output '%s': %s", f->path, strerror(errno));
+    }
+    char buf[1 << 16];
+    size_t n;
+    uint64_t copied = 0;
+    bool ok = true;
+    while (ok && (n = fread(buf, 1, sizeof(buf), in)) > 0) {
+        ok = fwrite(buf, 1, n, out) == n;
+        copied += n;
+    }
+    fclose(in);
+    ok &= fflush(out) == 0 && fsync(fileno(out)) == 0;
+    ok &= fclose(out) == 0;
+    if (!ok)
+        return sl_errf(SL_ERR_IO, errstr, errstr_size, "cannot append checkpoint %" PRId64 " to '%s': %s (disk full?)",
+                       id, f->path, strerror(errno));
+    unlink(name);
+    f->committed_length += copied;
+    f->pending_bytes -= copied <= f->pending_bytes ? copied : f->pending_bytes;
+    return SL_OK;
+}
+
+sl_err sl_committed_file_reset(sl_committed_file *f, uint64_t length, char *errstr, size_t errstr_size) {
+    if (f->part) {
+        fclose(f->part);
+        f->part = NULL;
+    }
+    sl_remove_tree(f->parts);
+    sl_err err = sl_mkdirs(f->parts, errstr, errstr_size);
+    if (err) return err;
+    struct stat st;
+    uint64_t size = stat(f->path, &st) == 0 ? (uint64_t)st.st_size : 0;
+    if (size < length)
+        return sl_errf(SL_ERR_CORRUPT, errstr, errstr_size,
+                       "output '%s' has %" PRIu64 " bytes but the checkpoint recorded %" PRIu64
+                       ": it was changed outside sluice; restore an older checkpoint or start with an empty "
+                       "checkpoint directory",
+                       f->path, size, length);
+    int fd = open(f->path, O_WRONLY | O_CREAT, 0644);
+    if (fd < 0 || ftruncate(fd, (off_t)length) || fsync(fd)) {
+        if (fd >= 0) close(fd);
+        return sl_errf(SL_ERR_IO, errstr, errstr_size, "cannot truncate '%s': %s", f->path, strerror(errno));
+    }
+    close(fd);
+    f->committed_length = length;
+    f->pending_bytes = 0;
+    return SL_OK;
+}

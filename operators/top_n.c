@@ -1,0 +1,239 @@
+/* top_n.c -- the N most viewed pages of every window, with trending flags.
+ *
+ * Runs at parallelism 1 behind an exchange that sends it every page_stats
+ * record (which it passes on to the sink unchanged). It remembers each
+ * window's view counts until the watermark passes the window's end, then
+ * ranks by view_count descending and page ascending. A page is trending when
+ * its views are at least trending_factor times its views in the window one
+ * slide earlier, and that earlier count is above zero. Re-fired page stats
+ * re-fire the window's Top-N and the next window's (whose trending flags
+ * depend on it). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/operator.h"
+#include "engine/window.h"
+#include "operators/page_dictionary.h"
+#include "operators/window_refire.h"
+
+typedef struct page_views {
+    uint64_t page_hash;
+    uint64_t views;
+} page_views;
+
+typedef struct window_views {
+    int64_t start;
+    bool fired;
+    uint32_t n, cap;
+    page_views *pages;
+} window_views;
+
+typedef struct top_n {
+    sl_window_spec spec;
+    int64_t n;
+    double trending_factor;
+    int64_t watermark;
+    sl_page_dict *dict;
+    window_views *windows;            /* sorted by start */
+    uint32_t count, cap;
+    sl_window_refire refire;
+    sl_top_entry *ranked;             /* scratch */
+    uint32_t ranked_cap;
+} top_n;
+
+static sl_err tn_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t errstr_size) {
+    top_n *t = calloc(1, sizeof(*t));
+    sl_err err = sl_window_spec_load(&t->spec, ctx->conf, errstr, errstr_size);
+    if (!err) err = sl_conf_get_int(ctx->conf, "topn.n", &t->n, errstr, errstr_size);
+    if (!err) err = sl_conf_get_double(ctx->conf, "topn.trending_factor", &t->trending_factor, errstr, errstr_size);
+    if (!err && t->n < 1) err = sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size, "topn.n must be at least 1");
+    if (err) {
+        free(t);
+        return err;
+    }
+    t->watermark = SL_WATERMARK_MIN;
+    t->dict = sl_page_dict_new();
+    *self = t;
+    return SL_OK;
+}
+
+static window_views *find_window(top_n *t, int64_t start, bool create) {
+    uint32_t lo = 0, hi = t->count;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (t->windows[mid].start < start) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo < t->count && t->windows[lo].start == start) return &t->windows[lo];
+    if (!create) return NULL;
+    if (t->count == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 64;
+        t->windows = realloc(t->windows, t->cap * sizeof(window_views));
+    }
+    memmove(&t->windows[lo + 1], &t->windows[lo], (t->count - lo) * sizeof(window_views));
+    t->count++;
+    t->windows[lo] = (window_views){.start = start};
+    return &t->windows[lo];
+}
+
+static uint64_t views_of(const window_views *w, uint64_t page) {
+    for (uint32_t i = 0; w && i < w->n; i++)
+        if (w->pages[i].page_hash == page) return w->pages[i].views;
+    return 0;
+}
+
+static void set_views(top_n *t, int64_t start, uint64_t page, uint64_t views) {
+    window_views *w = find_window(t, start, true);
+    for (uint32_t i = 0; i < w->n; i++)
+        if (w->pages[i].page_hash == page) {
+            w->pages[i].views = views;
+            return;
+        }
+    if (w->n == w->cap) {
+        w->cap = w->cap ? w->cap * 2 : 16;
+        w->pages = realloc(w->pages, w->cap * sizeof(page_views));
+    }
+    w->pages[w->n++] = (page_views){page, views};
+}
+
+static sl_err tn_process(void *self, sl_batch *in, sl_emitter *out, char *errstr, size_t errstr_size) {
+    top_n *t = self;
+    if (in->kind == SL_BATCH_PAGE_STATS) {
+        for (uint32_t i = 0; i < in->count; i++) {
+            const sl_page_stats *s = &SL_BATCH_ITEMS(in, sl_page_stats)[i];
+            sl_page_dict_add(t->dict, s->page_hash, s->page);
+            set_views(t, s->window_start, s->page_hash, s->view_count);
+            if (s->window_end <= t->watermark) {
+                sl_window_refire_add(&t->refire, s->window_end);
+                if (find_window(t, s->window_start + t->spec.slide, false))
+                    sl_window_refire_add(&t->refire, s->window_end + t->spec.slide);
+            }
+        }
+    }
+    sl_emit_forward(out, in);
+    return SL_OK;
+}
+
+
+static int by_rank(const void *a, const void *b) {
+    const sl_top_entry *x = a, *y = b;
+    if (x->view_count != y->view_count) return x->view_count > y->view_count ? -1 : 1;
+    return sl_str_cmp(x->page, y->page);
+}
+
+static void fire(top_n *t, int64_t end, sl_emitter *out) {
+    int64_t start = end - t->spec.size;
+    window_views *w = find_window(t, start, false);
+    if (!w) return;
+    w->fired = true;
+    const window_views *prev = find_window(t, start - t->spec.slide, false);
+    if (w->n > t->ranked_cap) {
+        t->ranked_cap = w->n;
+        t->ranked = realloc(t->ranked, t->ranked_cap * sizeof(sl_top_entry));
+    }
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < w->n; i++) {
+        if (w->pages[i].views == 0) continue;
+        t->ranked[n++] = (sl_top_entry){sl_page_dict_get(t->dict, w->pages[i].page_hash), w->pages[i].views, 0,
+                                        false};
+        uint64_t before = views_of(prev, w->pages[i].page_hash);
+        t->ranked[n - 1].trending = before > 0 && (double)w->pages[i].views >= t->trending_factor * (double)before;
+    }
+    qsort(t->ranked, n, sizeof(sl_top_entry), by_rank);
+    if (n > (uint32_t)t->n) n = (uint32_t)t->n;
+    for (uint32_t i = 0; i < n; i++) t->ranked[i].rank = i + 1;
+    sl_emit_copy(out, SL_BATCH_TOP_PAGES, &(sl_top_pages){start, end, n, t->ranked});
+}
+
+static void refire_one(int64_t end, void *opaque, sl_emitter *out) {
+    top_n *t = opaque;
+    window_views *w = find_window(t, end - t->spec.size, false);
+    if (w && w->fired) fire(t, end, out);
+}
+
+/* Windows are kept one slide past closing: the next window's trending needs them. */
+static void drop_expired(top_n *t) {
+    uint32_t n = 0;
+    while (n < t->count && t->windows[n].fired &&
+           sl_window_closed(&t->spec, t->windows[n].start + t->spec.size + t->spec.slide, t->watermark))
+        free(t->windows[n++].pages);
+    memmove(t->windows, t->windows + n, (t->count - n) * sizeof(window_views));
+    t->count -= n;
+}
+
+static sl_err tn_watermark(void *self, int64_t wm, sl_emitter *out, char *errstr, size_t errstr_size) {
+    top_n *t = self;
+    sl_window_refire_run(&t->refire, refire_one, t, out);
+    for (uint32_t i = 0; i < t->count; i++) {
+        window_views *w = &t->windows[i];
+        if (!w->fired && w->start + t->spec.size <= wm) fire(t, w->start + t->spec.size, out);
+    }
+    if (wm > t->watermark) t->watermark = wm;
+    drop_expired(t);
+    return SL_OK;
+}
+
+static sl_err tn_snapshot(void *self, int64_t id, sl_buf *out, char *errstr, size_t errstr_size) {
+    top_n *t = self;
+    sl_buf_append_u64(out, (uint64_t)t->watermark);
+    sl_page_dict_snapshot(t->dict, out);
+    sl_buf_append_u64(out, t->count);
+    for (uint32_t i = 0; i < t->count; i++) {
+        const window_views *w = &t->windows[i];
+        sl_buf_append_u64(out, (uint64_t)w->start);
+        sl_buf_append_u64(out, w->fired);
+        sl_buf_append_u64(out, w->n);
+        for (uint32_t k = 0; k < w->n; k++) {
+            sl_buf_append_u64(out, w->pages[k].page_hash);
+            sl_buf_append_u64(out, w->pages[k].views);
+        }
+    }
+    return SL_OK;
+}
+
+static bool restore_one(top_n *t, sl_buf_reader *r) {
+    uint64_t wm, windows, start, fired, n, page, views;
+    if (!sl_buf_read_u64(r, &wm) || !sl_page_dict_restore(t->dict, r) || !sl_buf_read_u64(r, &windows)) return false;
+    t->watermark = (int64_t)wm;
+    for (uint64_t i = 0; i < windows; i++) {
+        if (!sl_buf_read_u64(r, &start) || !sl_buf_read_u64(r, &fired) || !sl_buf_read_u64(r, &n)) return false;
+        find_window(t, (int64_t)start, true)->fired = fired;
+        for (uint64_t k = 0; k < n; k++) {
+            if (!sl_buf_read_u64(r, &page) || !sl_buf_read_u64(r, &views)) return false;
+            set_views(t, (int64_t)start, page, views);
+        }
+    }
+    return true;
+}
+
+static sl_err tn_restore(void *self, int64_t id, const sl_buf *const *snaps, size_t n, char *errstr,
+                         size_t errstr_size) {
+    for (size_t i = 0; i < n; i++) {
+        sl_buf_reader r = {snaps[i]->data, snaps[i]->data + snaps[i]->len};
+        if (!restore_one(self, &r))
+            return sl_errf(SL_ERR_CORRUPT, errstr, errstr_size, "top_n: snapshot of checkpoint %lld is truncated",
+                           (long long)id);
+    }
+    return SL_OK;
+}
+
+static void tn_destroy(void *self) {
+    top_n *t = self;
+    for (uint32_t i = 0; i < t->count; i++) free(t->windows[i].pages);
+    free(t->windows);
+    free(t->ranked);
+    sl_window_refire_free(&t->refire);
+    sl_page_dict_free(t->dict);
+    free(t);
+}
+
+const sl_operator_plugin sl_op_top_n = {
+    .name = "top_n",
+    .description = "Top-N pages by views per window, with trending against the previous slide",
+    .cb_init = tn_init,
+    .cb_process = tn_process,
+    .cb_watermark = tn_watermark,
+    .cb_snapshot = tn_snapshot,
+    .cb_restore = tn_restore,
+    .cb_destroy = tn_destroy,
+};

@@ -1,0 +1,324 @@
+/* window_page_metrics.c -- page analytics per window, keyed by page.
+ *
+ * Per pane and page it keeps the four event-type counts and a HyperLogLog
+ * of users; per window and page it keeps the session partials sent by every
+ * session_metrics subtask (replaced, not added, when a subtask re-fires).
+ * When the watermark passes a window's end it merges the window's panes,
+ * adds the partials and emits one sl_page_stats per page seen in the window. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/hash_index.h"
+#include "engine/hll.h"
+#include "engine/operator.h"
+#include "engine/state.h"
+#include "engine/timer.h"
+#include "engine/window.h"
+#include "operators/page_dictionary.h"
+#include "operators/window_refire.h"
+
+#define N_COUNTED_TYPES 4   /* VIEW, CLICK, ADD_TO_CART, PURCHASE; SEARCH is not a page metric */
+
+/* ---- state: one page in one pane ---- */
+
+typedef struct page_pane {
+    uint64_t counts[N_COUNTED_TYPES];
+    sl_hll *users;
+} page_pane;
+
+static void page_pane_init(void *v) {
+    page_pane *p = v;
+    memset(p, 0, sizeof(*p));
+    p->users = sl_hll_new();
+}
+
+static size_t page_pane_encode(const void *v, uint8_t *buf, size_t cap) {
+    const page_pane *p = v;
+    size_t head = sizeof(p->counts);
+    size_t need = head + sl_hll_encode(p->users, NULL, 0);
+    if (need > cap) return need;
+    memcpy(buf, p->counts, head);
+    sl_hll_encode(p->users, buf + head, cap - head);
+    return need;
+}
+
+static bool page_pane_decode(void *v, const uint8_t *buf, size_t len) {
+    page_pane *p = v;
+    if (len < sizeof(p->counts)) return false;
+    memcpy(p->counts, buf, sizeof(p->counts));
+    p->users = sl_hll_decode(buf + sizeof(p->counts), len - sizeof(p->counts));
+    return p->users != NULL;
+}
+
+static void page_pane_destroy(void *v) { sl_hll_free(((page_pane *)v)->users); }
+
+static const sl_state_value_ops PAGE_PANE_OPS = {
+    sizeof(page_pane), page_pane_init, page_pane_encode, page_pane_decode, page_pane_destroy,
+};
+
+/* ---- state: the session partials of one page in one window ---- */
+
+typedef struct partial_part {
+    uint64_t from_subtask, sessions, entry_sessions, bounced_sessions;
+    int64_t duration_sum_ms;
+} partial_part;
+
+typedef struct page_partials {
+    uint32_t n, cap;
+    partial_part *parts;
+} page_partials;
+
+static void partials_init(void *v) { memset(v, 0, sizeof(page_partials)); }
+
+static size_t partials_encode(const void *v, uint8_t *buf, size_t cap) {
+    const page_partials *p = v;
+    size_t need = 4 + (size_t)p->n * sizeof(partial_part);
+    if (need > cap) return need;
+    memcpy(buf, &p->n, 4);
+    memcpy(buf + 4, p->parts, (size_t)p->n * sizeof(partial_part));
+    return need;
+}
+
+static bool partials_decode(void *v, const uint8_t *buf, size_t len) {
+    page_partials *p = v;
+    if (len < 4) return false;
+    memcpy(&p->n, buf, 4);
+    if (len != 4 + (size_t)p->n * sizeof(partial_part)) return false;
+    p->cap = p->n;
+    p->parts = malloc((size_t)(p->n ? p->n : 1) * sizeof(partial_part));
+    memcpy(p->parts, buf + 4, (size_t)p->n * sizeof(partial_part));
+    return true;
+}
+
+static void partials_destroy(void *v) { free(((page_partials *)v)->parts); }
+
+static const sl_state_value_ops PAGE_PARTIALS_OPS = {
+    sizeof(page_partials), partials_init, partials_encode, partials_decode, partials_destroy,
+};
+
+/* ---- the operator ---- */
+
+typedef struct page_acc {
+    uint64_t page_hash;
+    uint64_t counts[N_COUNTED_TYPES];
+    sl_hll *users;                    /* kept across firings, cleared per use */
+} page_acc;
+
+typedef struct page_metrics {
+    sl_operator_ctx *ctx;
+    sl_window_spec spec;
+    sl_state *panes, *partials;
+    sl_pane_set active;               /* panes with state */
+    sl_pane_set partial_windows;      /* window starts with partials */
+    sl_timers timers;
+    sl_page_dict *dict;
+    sl_window_refire refire;
+    int64_t watermark;
+    sl_hash_index page_index;
+    page_acc *acc;
+    uint32_t acc_cap;
+} page_metrics;
+
+static sl_err pm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t errstr_size) {
+    page_metrics *m = calloc(1, sizeof(*m));
+    sl_err err = sl_window_spec_load(&m->spec, ctx->conf, errstr, errstr_size);
+    if (err) {
+        free(m);
+        return err;
+    }
+    m->ctx = ctx;
+    m->panes = sl_state_declare(ctx->state, "page_panes", &PAGE_PANE_OPS);
+    m->partials = sl_state_declare(ctx->state, "page_session_partials", &PAGE_PARTIALS_OPS);
+    m->dict = sl_page_dict_new();
+    m->watermark = SL_WATERMARK_MIN;
+    sl_timers_init(&m->timers);
+    sl_hash_index_init(&m->page_index);
+    *self = m;
+    return SL_OK;
+}
+
+static void add_event(page_metrics *m, const sl_event *ev) {
+    int64_t pane = sl_pane_of(&m->spec, ev->timestamp_ms);
+    if (sl_pane_set_add(&m->active, pane)) sl_window_register_pane_timers(&m->spec, &m->timers, pane);
+    sl_page_dict_add(m->dict, ev->page_hash, ev->page);
+    page_pane *p = sl_state_get(m->panes, ev->page_hash, &ev->page_hash, sizeof(ev->page_hash), pane, true);
+    if (ev->event_type < N_COUNTED_TYPES) p->counts[ev->event_type]++;
+    sl_hll_add(p->users, ev->user_hash);
+    sl_state_mark_dirty(m->panes);
+    sl_window_refire_mark(&m->refire, &m->spec, ev->timestamp_ms, m->watermark);
+}
+
+static void add_partial(page_metrics *m, const sl_session_partial *in) {
+    sl_page_dict_add(m->dict, in->page_hash, in->page);
+    sl_pane_set_add(&m->partial_windows, in->window_start);
+    page_partials *p = sl_state_get(m->partials, in->page_hash, &in->page_hash, sizeof(in->page_hash),
+                                    in->window_start, true);
+    partial_part *part = NULL;
+    for (uint32_t i = 0; i < p->n && !part; i++)
+        if (p->parts[i].from_subtask == in->from_subtask) part = &p->parts[i];
+    if (!part) {
+        if (p->n == p->cap) {
+            p->cap = p->cap ? p->cap * 2 : 2;
+            p->parts = realloc(p->parts, p->cap * sizeof(partial_part));
+        }
+        part = &p->parts[p->n++];
+    }
+    *part = (partial_part){in->from_subtask, in->sessions, in->entry_sessions, in->bounced_sessions,
+                           in->duration_sum_ms};
+    sl_state_mark_dirty(m->partials);
+    if (in->window_end <= m->watermark) sl_window_refire_add(&m->refire, in->window_end);
+}
+
+static void fire(page_metrics *m, int64_t end, sl_emitter *out);
+static void refire_one(int64_t end, void *opaque, sl_emitter *out) { fire(opaque, end, out); }
+
+static sl_err pm_process(void *self, sl_batch *in, sl_emitter *out, char *errstr, size_t errstr_size) {
+    page_metrics *m = self;
+    if (in->kind == SL_BATCH_EVENTS) {
+        for (uint32_t i = 0; i < in->count; i++) add_event(m, &sl_batch_events(in)[i]);
+    } else if (in->kind == SL_BATCH_SESSION_PARTIALS) {
+        for (uint32_t i = 0; i < in->count; i++) add_partial(m, &SL_BATCH_ITEMS(in, sl_session_partial)[i]);
+    } else {
+        sl_emit_forward(out, in);
+    }
+    sl_window_refire_run(&m->refire, refire_one, m, out);
+    return SL_OK;
+}
+
+/* ---- firing ---- */
+
+static int visit_pane(const void *key, size_t key_len, uint64_t key_hash, void *value, void *opaque) {
+    page_metrics *m = opaque;
+    const page_pane *p = value;
+    bool inserted;
+    uint32_t i = sl_hash_index_upsert(&m->page_index, key_hash, &inserted);
+    if (i >= m->acc_cap) {
+        uint32_t old = m->acc_cap;
+        m->acc_cap = m->acc_cap ? m->acc_cap * 2 : 128;
+        m->acc = realloc(m->acc, m->acc_cap * sizeof(page_acc));
+        for (uint32_t k = old; k < m->acc_cap; k++) m->acc[k].users = sl_hll_new();
+    }
+    page_acc *a = &m->acc[i];
+    if (inserted) {
+        a->page_hash = key_hash;
+        memset(a->counts, 0, sizeof(a->counts));
+        sl_hll_clear(a->users);
+    }
+    for (int t = 0; t < N_COUNTED_TYPES; t++) a->counts[t] += p->counts[t];
+    sl_hll_merge(a->users, p->users);
+    (void)key;
+    (void)key_len;
+    return 0;
+}
+
+static void emit_stats(page_metrics *m, const page_acc *a, int64_t start, int64_t end, sl_emitter *out) {
+    sl_batch *b;
+    sl_page_stats *s = sl_emit(out, SL_BATCH_PAGE_STATS, &b);
+    s->window_start = start;
+    s->window_end = end;
+    s->page_hash = a->page_hash;
+    s->page = sl_batch_copy_str(b, sl_page_dict_get(m->dict, a->page_hash));
+    s->view_count = a->counts[SL_EVENT_VIEW];
+    s->click_count = a->counts[SL_EVENT_CLICK];
+    s->cart_count = a->counts[SL_EVENT_ADD_TO_CART];
+    s->conversion_count = a->counts[SL_EVENT_PURCHASE];
+    s->unique_users = sl_hll_count(a->users);
+    s->engagement_rate = s->view_count ? (double)s->click_count / (double)s->view_count : 0.0;
+
+    uint64_t sessions = 0, entries = 0, bounced = 0;
+    int64_t duration = 0;
+    const page_partials *p = sl_state_get(m->partials, a->page_hash, &a->page_hash, sizeof(a->page_hash), start,
+                                          false);
+    for (uint32_t i = 0; p && i < p->n; i++) {
+        sessions += p->parts[i].sessions;
+        entries += p->parts[i].entry_sessions;
+        bounced += p->parts[i].bounced_sessions;
+        duration += p->parts[i].duration_sum_ms;
+    }
+    s->bounce_rate = entries ? (double)bounced / (double)entries : 0.0;
+    s->avg_session_duration = sessions ? (double)duration / (double)sessions : 0.0;
+}
+
+static void fire(page_metrics *m, int64_t end, sl_emitter *out) {
+    int64_t start = end - m->spec.size;
+    sl_hash_index_clear(&m->page_index);
+    for (uint32_t i = 0; i < m->active.count; i++) {
+        int64_t pane = m->active.starts[i];
+        if (pane >= start && pane < end) sl_state_foreach_in_namespace(m->panes, pane, visit_pane, m);
+    }
+    for (uint32_t i = 0; i < m->page_index.count; i++) emit_stats(m, &m->acc[i], start, end, out);
+}
+
+static void drop_expired(page_metrics *m) {
+    uint32_t n = 0;
+    while (n < m->active.count &&
+           sl_window_closed(&m->spec, sl_window_last_start(&m->spec, m->active.starts[n]) + m->spec.size,
+                            m->watermark))
+        sl_state_remove_namespace(m->panes, m->active.starts[n++]);
+    sl_pane_set_drop_first(&m->active, n);
+    n = 0;
+    while (n < m->partial_windows.count &&
+           sl_window_closed(&m->spec, m->partial_windows.starts[n] + m->spec.size, m->watermark))
+        sl_state_remove_namespace(m->partials, m->partial_windows.starts[n++]);
+    sl_pane_set_drop_first(&m->partial_windows, n);
+}
+
+static sl_err pm_watermark(void *self, int64_t wm, sl_emitter *out, char *errstr, size_t errstr_size) {
+    page_metrics *m = self;
+    if (wm <= m->watermark) return SL_OK;
+    int64_t end;
+    while (sl_timers_pop_due(&m->timers, wm, &end)) fire(m, end, out);
+    m->watermark = wm;
+    drop_expired(m);
+    return SL_OK;
+}
+
+static sl_err pm_snapshot(void *self, int64_t id, sl_buf *out, char *errstr, size_t errstr_size) {
+    page_metrics *m = self;
+    sl_buf_append_u64(out, (uint64_t)m->watermark);
+    sl_timers_snapshot(&m->timers, out);
+    sl_pane_set_snapshot(&m->active, out);
+    sl_pane_set_snapshot(&m->partial_windows, out);
+    sl_page_dict_snapshot(m->dict, out);
+    return SL_OK;
+}
+
+static sl_err pm_restore(void *self, int64_t id, const sl_buf *const *snaps, size_t n, char *errstr,
+                         size_t errstr_size) {
+    page_metrics *m = self;
+    for (size_t i = 0; i < n; i++) {
+        sl_buf_reader r = {snaps[i]->data, snaps[i]->data + snaps[i]->len};
+        uint64_t wm;
+        if (!sl_buf_read_u64(&r, &wm) || !sl_timers_restore(&m->timers, &r) ||
+            !sl_pane_set_restore(&m->active, &r) || !sl_pane_set_restore(&m->partial_windows, &r) ||
+            !sl_page_dict_restore(m->dict, &r))
+            return sl_errf(SL_ERR_CORRUPT, errstr, errstr_size,
+                           "page_metrics: snapshot %zu of checkpoint %lld is truncated", i, (long long)id);
+        if (i == 0 || (int64_t)wm < m->watermark) m->watermark = (int64_t)wm;
+    }
+    return SL_OK;
+}
+
+static void pm_destroy(void *self) {
+    page_metrics *m = self;
+    for (uint32_t i = 0; i < m->acc_cap; i++) sl_hll_free(m->acc[i].users);
+    free(m->acc);
+    sl_hash_index_free(&m->page_index);
+    sl_timers_free(&m->timers);
+    sl_pane_set_free(&m->active);
+    sl_pane_set_free(&m->partial_windows);
+    sl_window_refire_free(&m->refire);
+    sl_page_dict_free(m->dict);
+    free(m);
+}
+
+const sl_operator_plugin sl_op_page_metrics = {
+    .name = "page_metrics",
+    .description = "Sliding-window page analytics per page: counts, unique users (HLL), session metrics",
+    .cb_init = pm_init,
+    .cb_process = pm_process,
+    .cb_watermark = pm_watermark,
+    .cb_snapshot = pm_snapshot,
+    .cb_restore = pm_restore,
+    .cb_destroy = pm_destroy,
+};
