@@ -9,6 +9,11 @@ trap 'rm -rf "$tmp"' EXIT
 
 "$SLUICE_BIN" metrics --sample > "$tmp/metrics.txt"
 
+# The command's contract: real help on stdout (exit 0), a bad option exits 2.
+"$SLUICE_BIN" metrics --help | grep -q -- '--sample' || { echo "FAIL: sluice metrics --help does not describe --sample"; exit 1; }
+rc=0; "$SLUICE_BIN" metrics --bogus 2> "$tmp/err" || rc=$?
+[ "$rc" = 2 ] && grep -q "unknown option '--bogus'" "$tmp/err" || { echo "FAIL: sluice metrics --bogus: exit $rc, $(cat "$tmp/err")"; exit 1; }
+
 # Checks that need no promtool: every catalog metric is in the sample, once.
 "$SLUICE_BIN" metrics | awk '{print $1}' | grep '^sluice_' > "$tmp/catalog.txt"
 [ "$(wc -l < "$tmp/catalog.txt")" -ge 18 ] || { echo "FAIL: catalog lists too few metrics"; exit 1; }
