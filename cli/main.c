@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 
 const sl_command SL_COMMANDS[] = {
+    {"run", "Run a job from a YAML job file", sl_cmd_run},
     {"operators", "List the operators (sources, windows, aggregates, sinks)", sl_cmd_operators},
     {"config", "List every configuration key with its default", sl_cmd_config},
     {"metrics", "List every exported metric (or --sample: an example /metrics page)", sl_cmd_metrics},

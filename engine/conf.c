@@ -123,6 +123,10 @@ sl_conf *sl_conf_dup(const sl_conf *conf) {
     return copy;
 }
 
+void sl_conf_merge(sl_conf *conf, const sl_conf *from) {
+    for (size_t i = 0; i < from->count; i++) put(conf, from->entries[i].name, from->entries[i].value);
+}
+
 void sl_conf_destroy(sl_conf *conf) {
     if (!conf) return;
     for (size_t i = 0; i < conf->count; i++) {
@@ -295,7 +299,7 @@ sl_err sl_conf_load_yaml(sl_conf *conf, const char *file, char *errstr, size_t e
                 snprintf(pending_key, sizeof(pending_key), "%s", text);
                 expect_key[depth] = false;
             } else {
-                char key[256];
+                char key[512];
                 snprintf(key, sizeof(key), "%s%s%s", path, path[0] ? "." : "", pending_key);
                 char why[256];
                 if (sl_conf_set(conf, key, text, why, sizeof(why)) != SL_OK)

@@ -26,6 +26,9 @@ sl_err sl_conf_set(sl_conf *conf, const char *name, const char *value,
 /* "key=value" as given to --set. */
 sl_err sl_conf_set_pair(sl_conf *conf, const char *pair, char *errstr, size_t errstr_size);
 
+/* Copy every key set in `from` into conf (overriding). */
+void sl_conf_merge(sl_conf *conf, const sl_conf *from);
+
 /* Read a YAML job file into conf (keys already set are overwritten). */
 sl_err sl_conf_load_yaml(sl_conf *conf, const char *path, char *errstr, size_t errstr_size);
 

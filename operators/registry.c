@@ -5,11 +5,28 @@
 
 #include "engine/operator.h"
 
+extern const sl_source_plugin sl_source_generator;
+extern const sl_source_plugin sl_source_file;
+extern const sl_operator_plugin sl_op_session_metrics;
+extern const sl_operator_plugin sl_op_page_metrics;
+extern const sl_operator_plugin sl_op_top_n;
+extern const sl_operator_plugin sl_sink_file;
+extern const sl_operator_plugin sl_sink_stdout;
+extern const sl_operator_plugin sl_sink_null;
+
 static const sl_source_plugin *const SOURCES[] = {
+    &sl_source_generator,
+    &sl_source_file,
     NULL,
 };
 
 static const sl_operator_plugin *const OPERATORS[] = {
+    &sl_op_session_metrics,
+    &sl_op_page_metrics,
+    &sl_op_top_n,
+    &sl_sink_file,
+    &sl_sink_stdout,
+    &sl_sink_null,
     NULL,
 };
 

@@ -1,0 +1,170 @@
+/* cmd_run.c -- `sluice run JOBFILE`: run a job until its input ends or it is stopped. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "engine/conf.h"
+#include "engine/http.h"
+#include "engine/job.h"
+#include "engine/log.h"
+#include "engine/metrics.h"
+#include "jobs/clickstream_job.h"
+
+static sl_job *volatile g_running_job;
+
+static void on_stop_signal(int sig) {
+    if (g_running_job) sl_job_request_stop(g_running_job);
+}
+
+static void on_checkpoint_signal(int sig) {
+    if (g_running_job) sl_job_request_checkpoint(g_running_job);
+}
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "Usage: sluice run JOBFILE [OPTIONS]\n\n"
+            "Run a job (e.g. jobs/clickstream.yaml) until its input ends, SIGINT/SIGTERM\n"
+            "stops it (after a final checkpoint), or it fails.\n\n"
+            "Options:\n"
+            "  --input FILE               read JSON-lines events from FILE (bounded; sets source.type=file)\n"
+            "  --output FILE              write results to FILE, exactly once (sets sink.type=file);\n"
+            "                             late events go to FILE.late, dead letters to FILE.dlq\n"
+            "  --dlq FILE                 dead letters to FILE instead of OUTPUT.dlq\n"
+            "  --late FILE                late events to FILE instead of OUTPUT.late\n"
+            "  --parallelism N            worker threads per keyed stage (default: number of cores)\n"
+            "  --checkpoint-dir DIR       take checkpoints into DIR; a restart resumes from the newest\n"
+            "  --checkpoint-interval MS   checkpoint every MS milliseconds (default 10000)\n"
+            "  --from-savepoint DIR       restore from a savepoint or checkpoint directory\n"
+            "  --max-rate EVENTS_PER_SEC  throttle the source\n"
+            "  --http-port PORT           metrics/health/job API port (default 8081, 0 disables)\n"
+            "  --log-format text|json     log line format (default text)\n"
+            "  --set KEY=VALUE            set any configuration key (repeatable; see `sluice config`)\n"
+            "  -h, --help                 show this help\n\n"
+            "Exit status: 0 done, 1 the job failed, 2 bad command line or job file.\n");
+}
+
+/* Command-line options are configuration keys in disguise. */
+static const struct {
+    const char *option;
+    const char *key;
+} OPTION_KEYS[] = {
+    {"input", "source.path"},          {"output", "sink.path"},
+    {"dlq", "sink.dlq_path"},          {"late", "sink.late_path"},
+    {"parallelism", "parallelism"},    {"checkpoint-dir", "checkpoint.dir"},
+    {"checkpoint-interval", "checkpoint.interval_ms"},
+    {"from-savepoint", "checkpoint.savepoint"},
+    {"max-rate", "source.max_rate"},   {"http-port", "http.port"},
+    {"log-format", "log.format"},
+};
+#define N_OPTION_KEYS (sizeof(OPTION_KEYS) / sizeof(OPTION_KEYS[0]))
+
+static int parse(int argc, char **argv, sl_conf *conf, const char **jobfile) {
+    static struct option options[N_OPTION_KEYS + 3];
+    size_t n = 0;
+    for (; n < N_OPTION_KEYS; n++) options[n] = (struct option){OPTION_KEYS[n].option, required_argument, NULL, 1000 + (int)n};
+    options[n++] = (struct option){"set", required_argument, NULL, 's'};
+    options[n++] = (struct option){"help", no_argument, NULL, 'h'};
+    options[n] = (struct option){0};
+
+    sl_conf *overrides = sl_conf_new();
+    const char *pairs[256];
+    size_t n_pairs = 0;
+    char errstr[512];
+    int c, rc = -1;
+    optind = 1;
+    opterr = 0;
+    while (rc < 0 && (c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        if (c == 'h') {
+            usage(stdout);
+            rc = SL_EXIT_OK;
+        } else if (c == 's' && n_pairs < 256) {
+            pairs[n_pairs++] = optarg;
+        } else if (c >= 1000) {
+            sl_conf_set(overrides, OPTION_KEYS[c - 1000].key, optarg, errstr, sizeof(errstr));
+            if (!strcmp(OPTION_KEYS[c - 1000].option, "input")) sl_conf_set(overrides, "source.type", "file", NULL, 0);
+            if (!strcmp(OPTION_KEYS[c - 1000].option, "output")) sl_conf_set(overrides, "sink.type", "file", NULL, 0);
+        } else {
+            fprintf(stderr, "sluice run: unknown or incomplete option '%s'. Run 'sluice run --help'.\n",
+                    argv[optind - 1]);
+            rc = SL_EXIT_USAGE;
+        }
+    }
+    if (rc < 0 && optind != argc - 1) {
+        fprintf(stderr, "sluice run: expected exactly one job file (e.g. jobs/clickstream.yaml). "
+                        "Run 'sluice run --help'.\n");
+        rc = SL_EXIT_USAGE;
+    }
+    if (rc < 0) {
+        *jobfile = argv[optind];
+        if (sl_conf_load_yaml(conf, *jobfile, errstr, sizeof(errstr)) != SL_OK) {
+            fprintf(stderr, "sluice run: %s\n", errstr);
+            rc = SL_EXIT_USAGE;
+        }
+    }
+    /* Precedence: job file < options < --set. */
+    for (size_t i = 0; rc < 0 && i < n_pairs; i++) {
+        if (sl_conf_set_pair(overrides, pairs[i], errstr, sizeof(errstr)) != SL_OK) {
+            fprintf(stderr, "sluice run: --set %s: %s\n", pairs[i], errstr);
+            rc = SL_EXIT_USAGE;
+        }
+    }
+    if (rc < 0) sl_conf_merge(conf, overrides);
+    sl_conf_destroy(overrides);
+    return rc;
+}
+
+int sl_cmd_run(int argc, char **argv) {
+    sl_conf *conf = sl_conf_new();
+    const char *jobfile = NULL;
+    int rc = parse(argc, argv, conf, &jobfile);
+    if (rc >= 0) {
+        sl_conf_destroy(conf);
+        return rc;
+    }
+    if (sl_log_configure(sl_conf_get(conf, "log.format"), sl_conf_get(conf, "log.level"),
+                         sl_conf_get(conf, "job.name"))) {
+        fprintf(stderr, "sluice run: log.format must be text or json and log.level debug|info|warn|error\n");
+        sl_conf_destroy(conf);
+        return SL_EXIT_USAGE;
+    }
+
+    char errstr[1024];
+    sl_job *job = sl_clickstream_job_build(conf, errstr, sizeof(errstr));
+    if (!job) {
+        fprintf(stderr, "sluice run: %s: %s\n", jobfile, errstr);
+        sl_conf_destroy(conf);
+        return SL_EXIT_USAGE;
+    }
+
+    sl_metrics *metrics = sl_metrics_new();
+    sl_job_set_metrics(job, metrics);
+    sl_http_server *http = NULL;
+    int64_t port = 0;
+    if (sl_conf_get_int(conf, "http.port", &port, errstr, sizeof(errstr)) == SL_OK && port > 0) {
+        http = sl_http_start(sl_conf_get(conf, "http.bind"), (int)port, metrics, errstr, sizeof(errstr));
+        if (!http) sl_log_warn("http", "metrics endpoint not started: %s (the job runs without it)", errstr);
+    }
+
+    g_running_job = job;
+    struct sigaction sa = {0};
+    sa.sa_handler = on_stop_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_checkpoint_signal;
+    sigaction(SIGUSR1, &sa, NULL);
+
+    if (http) sl_http_set_ready(http, true, NULL);
+    sl_err err = sl_job_run(job, errstr, sizeof(errstr));
+    g_running_job = NULL;
+    if (err) fprintf(stderr, "sluice run: job '%s' failed: %s\n", sl_conf_get(conf, "job.name"), errstr);
+
+    if (http) sl_http_stop(http);
+    sl_job_destroy(job);
+    sl_metrics_destroy(metrics);
+    sl_conf_destroy(conf);
+    return err ? SL_EXIT_FAILURE : SL_EXIT_OK;
+}

@@ -1,0 +1,43 @@
+/* clickstream_job.c -- builds the clickstream analytics job from its configuration. */
+#include "jobs/clickstream_job.h"
+
+#include <stdio.h>
+
+static uint64_t key_session(sl_batch_kind kind, const void *record) {
+    return kind == SL_BATCH_EVENTS ? ((const sl_event *)record)->session_hash : 0;
+}
+
+static uint64_t key_page(sl_batch_kind kind, const void *record) {
+    switch (kind) {
+    case SL_BATCH_EVENTS: return ((const sl_event *)record)->page_hash;
+    case SL_BATCH_SESSION_PARTIALS: return ((const sl_session_partial *)record)->page_hash;
+    default: return 0;
+    }
+}
+
+static uint64_t key_all(sl_batch_kind kind, const void *record) { return 0; }
+
+sl_job *sl_clickstream_job_build(const sl_conf *conf, char *errstr, size_t errstr_size) {
+    int64_t parallelism;
+    if (sl_conf_get_int(conf, "parallelism", &parallelism, errstr, errstr_size)) return NULL;
+    if (parallelism < 0 || parallelism > 128) {
+        sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size, "parallelism: %lld is outside 0..128", (long long)parallelism);
+        return NULL;
+    }
+    uint32_t p = parallelism ? (uint32_t)parallelism : sl_default_parallelism();
+    sl_job *job = sl_job_new(conf, errstr, errstr_size);
+    if (!job) return NULL;
+    const char *source = sl_conf_get(conf, "source.type");
+    uint32_t source_parallelism = 1;
+    if (!sl_job_add_source(job, source, source_parallelism, errstr, errstr_size) &&
+        !sl_job_key_by(job, "by_session", key_session, p, errstr, errstr_size) &&
+        !sl_job_add_operator(job, "session_metrics", errstr, errstr_size) &&
+        !sl_job_key_by(job, "by_page", key_page, p, errstr, errstr_size) &&
+        !sl_job_add_operator(job, "page_metrics", errstr, errstr_size) &&
+        !sl_job_key_by(job, "results", key_all, 1, errstr, errstr_size) &&
+        !sl_job_add_operator(job, "top_n", errstr, errstr_size) &&
+        !sl_job_add_operator(job, sl_conf_get(conf, "sink.type"), errstr, errstr_size))
+        return job;
+    sl_job_destroy(job);
+    return NULL;
+}
