@@ -40,7 +40,7 @@ sl_state_entry *sl_state_cache_find(sl_state *s, uint64_t key_hash, const void *
     if (!s->nbuckets) return NULL;
     for (sl_state_entry *e = s->buckets[sl_state_bucket(s, key_hash, ns)]; e; e = e->hnext) {
         if (e->key_hash == key_hash && e->ns == ns && e->key_len == key_len &&
-            memcmp(sl_state_entry_key(s, e), key, key_len) == 0)
+            (key_len == 0 || memcmp(sl_state_entry_key(s, e), key, key_len) == 0))
             return e;
     }
     return NULL;

@@ -334,12 +334,22 @@ static void test_snapshot_restore(void **state) {
     assert_null(get_counter(s, 550, 1, false));
     assert_int_equal(tally_ns(s, 1).n, 500);
 
-    /* Restore before declare: the state appears when it is declared. */
+    /* Restore before declare: the state appears when it is declared, and a
+     * snapshot taken before the declaration still carries it. */
+    char snap2[300];
+    snprintf(snap2, sizeof snap2, "%s/snap2", tmp);
     sl_state_backend *fresh = open_backend(kind_of(state), 64);
     restore_from(fresh, dirs, 1, 0, SL_MAX_KEY_GROUPS);
+    snapshot_to(fresh, snap2);
     sl_state *fs = sl_state_declare(fresh, "counts", &counter_ops);
     for (int i = 0; i < 500; i++) assert_counter(fs, i, 1);
     assert_int_equal(tally_ns(fs, 1).n, 500);
+    sl_state_backend_close(fresh);
+    const char *dirs2[1] = {snap2};
+    fresh = open_backend(kind_of(state), 64);
+    fs = sl_state_declare(fresh, "counts", &counter_ops);
+    restore_from(fresh, dirs2, 1, 0, SL_MAX_KEY_GROUPS);
+    for (int i = 0; i < 500; i++) assert_counter(fs, i, 1);
     sl_state_backend_close(fresh);
     sl_state_backend_close(b);
     rm_tree(tmp);
