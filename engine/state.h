@@ -17,7 +17,22 @@
  * RocksDB key layout (per column family): key_group (1 byte) | key bytes |
  * namespace (8 bytes, big-endian, sign-flipped). A prefix scan on
  * key_group|key finds one key's state; a scan on key_group finds the state a
- * restore must take when parallelism changes. */
+ * restore must take when parallelism changes. The stored value is key_hash
+ * (8 bytes, little-endian) followed by ops->encode's bytes.
+ *
+ * Namespace operations (foreach_in_namespace, foreach_namespace,
+ * remove_namespace) walk a per-namespace list in the cache while every stored
+ * value is also cached (always for the memory backend; for RocksDB until the
+ * first eviction or a restore). After that they flush the cache and scan the
+ * whole column family, filtering on the namespace suffix: O(state) per call.
+ * That is the price of the key layout above and of keeping memory bounded by
+ * the cache; an in-memory index of every key per namespace would not be.
+ *
+ * Failures that a void function cannot return (a RocksDB read or write, a
+ * value that does not decode) are logged and remembered: the next
+ * sl_state_backend_snapshot fails with them, so the checkpoint is not taken
+ * and the job restarts from the last good one. A backend is used by one
+ * thread; visitor callbacks must not call into the same state. */
 #ifndef SL_STATE_H
 #define SL_STATE_H
 
@@ -37,13 +52,17 @@ typedef struct sl_state_value_ops {
     /* Serialize into buf (cap bytes); return the bytes needed (call again with
      * a larger buffer when that exceeds cap). */
     size_t (*encode)(const void *value, uint8_t *buf, size_t cap);
-    bool (*decode)(void *value, const uint8_t *buf, size_t len);   /* false: corrupt */
+    /* Fill a zero-filled value from buf; false: corrupt (destroy is then
+     * called on what decode left, so leave it destroyable). */
+    bool (*decode)(void *value, const uint8_t *buf, size_t len);
     void (*destroy)(void *value);                 /* free memory the value owns; may be NULL */
 } sl_state_value_ops;
 
 /* kind: "memory" or "rocksdb". dir: RocksDB working directory (created;
- * ignored by the memory backend). cache_entries: write-back cache size per
- * named state. */
+ * ignored by the memory backend). It is scratch space owned by this backend:
+ * a database left there is deleted on open; NULL: a temporary directory
+ * under $TMPDIR, removed on close. cache_entries: write-back cache size per
+ * named state (RocksDB; the memory backend keeps everything). */
 sl_state_backend *sl_state_backend_open(const char *kind, const char *dir, size_t cache_entries,
                                         char *errstr, size_t errstr_size);
 void sl_state_backend_close(sl_state_backend *b);   /* also deletes a temporary dir */
@@ -75,12 +94,18 @@ void sl_state_remove_namespace(sl_state *s, int64_t ns);
 uint64_t sl_state_backend_size_bytes(sl_state_backend *b);
 
 /* Write a consistent snapshot of every state into dir (created; must not
- * exist). RocksDB: flush the caches, then rocksdb_checkpoint_create (hard
- * links SST files: incremental on disk). Memory: one serialized file. */
+ * exist; its parent must). RocksDB: flush the caches, then
+ * rocksdb_checkpoint_create (hard links SST files: incremental on disk) and a
+ * seal file listing the files. Memory: one checksummed file, state.bin.
+ * See docs/state.md for the formats. */
 sl_err sl_state_backend_snapshot(sl_state_backend *b, const char *dir, char *errstr, size_t errstr_size);
 
 /* Replace all state with the key groups [kg_first, kg_end) found in the given
- * snapshot directories (several when parallelism changed). */
+ * snapshot directories (several when parallelism changed). Works before or
+ * after the states are declared. Errors: SL_ERR_NOT_FOUND (a directory is
+ * missing), SL_ERR_CORRUPT (damaged snapshot; errstr names the directory and
+ * the problem), SL_ERR_INVALID_ARG (range not inside [0, SL_MAX_KEY_GROUPS)).
+ * After an error the state is partly restored: restore again or fail. */
 sl_err sl_state_backend_restore(sl_state_backend *b, const char *const *dirs, size_t n_dirs,
                                 uint32_t kg_first, uint32_t kg_end,
                                 char *errstr, size_t errstr_size);
