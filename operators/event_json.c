@@ -146,17 +146,23 @@ static const char *json_kind(const json_t *v) {
     return "an unknown value";
 }
 
-/* A string field into the arena; null or absent gives SL_STR_NULL when
- * optional. */
+/* The value of `field`, or NULL when it is absent or null and optional. */
+static sl_err field_value(const json_t *obj, const char *field, bool required, const json_t **out,
+                          char *reason, size_t reason_size) {
+    const json_t *v = json_object_get(obj, field);
+    if (!v && required)
+        return sl_errf(SL_ERR_PARSE, reason, reason_size, "missing required field '%s'", field);
+    *out = v && !(json_is_null(v) && !required) ? v : NULL;
+    return SL_OK;
+}
+
+/* A string field copied into the arena; SL_STR_NULL when absent/null and optional. */
 static sl_err get_str(const json_t *obj, const char *field, bool required, sl_str *out, sl_arena *arena,
                       char *reason, size_t reason_size) {
-    const json_t *v = json_object_get(obj, field);
-    if (!v || (json_is_null(v) && !required)) {
-        *out = SL_STR_NULL;
-        if (required && !v)
-            return sl_errf(SL_ERR_PARSE, reason, reason_size, "missing required field '%s'", field);
-        return SL_OK;
-    }
+    const json_t *v = NULL;
+    *out = SL_STR_NULL;
+    sl_err err = field_value(obj, field, required, &v, reason, reason_size);
+    if (err || !v) return err;
     if (!json_is_string(v))
         return sl_errf(SL_ERR_PARSE, reason, reason_size, "field '%s' is %s, expected a string", field,
                        json_kind(v));
@@ -165,15 +171,13 @@ static sl_err get_str(const json_t *obj, const char *field, bool required, sl_st
     return SL_OK;
 }
 
+/* An integer field; 0 when absent/null and optional. */
 static sl_err get_int(const json_t *obj, const char *field, bool required, const char *meaning, int64_t *out,
                       char *reason, size_t reason_size) {
-    const json_t *v = json_object_get(obj, field);
-    if (!v || (json_is_null(v) && !required)) {
-        *out = 0;
-        if (required && !v)
-            return sl_errf(SL_ERR_PARSE, reason, reason_size, "missing required field '%s'", field);
-        return SL_OK;
-    }
+    const json_t *v = NULL;
+    *out = 0;
+    sl_err err = field_value(obj, field, required, &v, reason, reason_size);
+    if (err || !v) return err;
     if (!json_is_integer(v))
         return sl_errf(SL_ERR_PARSE, reason, reason_size, "field '%s' is %s, expected an integer (%s)", field,
                        json_kind(v), meaning);
