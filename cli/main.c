@@ -9,6 +9,7 @@ const sl_command SL_COMMANDS[] = {
     {"operators", "List the operators (sources, windows, aggregates, sinks)", sl_cmd_operators},
     {"config", "List every configuration key with its default", sl_cmd_config},
     {"metrics", "List every exported metric (or --sample: an example /metrics page)", sl_cmd_metrics},
+    {"gen", "Write generated clickstream events as JSON lines", sl_cmd_gen},
     {NULL, NULL, NULL},
 };
 

@@ -27,11 +27,21 @@ typedef struct sl_gen_conf {
     int64_t start_ms;
 } sl_gen_conf;
 
-/* Read the generator.* keys of conf (defaults from conf.c). */
+/* Read the generator.* keys of conf (defaults from conf.c) and validate them. */
 sl_err sl_gen_conf_load(sl_gen_conf *gc, const sl_conf *conf, char *errstr, size_t errstr_size);
+/* The defaults of conf.c's generator.* keys. */
+void sl_gen_conf_default(sl_gen_conf *gc);
+/* Check ranges; the error names the generator.* key and the allowed range. */
+sl_err sl_gen_conf_validate(const sl_gen_conf *gc, char *errstr, size_t errstr_size);
+
+#define SL_GEN_MAX_USERS 10000000u
+#define SL_GEN_MAX_CATALOG 1000000u          /* pages, products */
+#define SL_GEN_MAX_SEARCH_SHARE 0.5
+#define SL_GEN_MAX_START_MS 253402300799999LL /* 9999-12-31T23:59:59.999Z */
 
 typedef struct sl_gen sl_gen;
 
+/* NULL when gc does not pass sl_gen_conf_validate. */
 sl_gen *sl_gen_new(const sl_gen_conf *gc);
 void sl_gen_free(sl_gen *g);
 /* The next event in delivery order; its strings live in `arena` or in the
