@@ -7,6 +7,7 @@
 const sl_command SL_COMMANDS[] = {
     {"operators", "List the operators (sources, windows, aggregates, sinks)", sl_cmd_operators},
     {"config", "List every configuration key with its default", sl_cmd_config},
+    {"verify", "Recompute the results from the events in batch and compare them", sl_cmd_verify},
     {NULL, NULL, NULL},
 };
 
