@@ -137,7 +137,7 @@ static sl_err load_conf(const verify_args *a, sl_verify_params *p, char *errstr,
 
 static void print_summary(const sl_verify_events *e, const sl_verify_results *res, const sl_verify_compare *c,
                           const sl_verify_report *r) {
-    printf("events read:        %" PRIu64 "\n", e->lines);
+    printf("events read:        %" PRIu64 " (%zu valid)\n", e->lines, e->count);
     printf("invalid lines:      %" PRIu64 "\n", e->invalid);
     printf("late records:       %" PRIu64 " (%" PRIu64 " unmatched)\n", e->late_records, r->late_unmatched);
     printf("windows:            %" PRIu64 "\n", c->windows);
