@@ -10,6 +10,7 @@ const sl_command SL_COMMANDS[] = {
     {"config", "List every configuration key with its default", sl_cmd_config},
     {"metrics", "List every exported metric (or --sample: an example /metrics page)", sl_cmd_metrics},
     {"gen", "Write generated clickstream events as JSON lines", sl_cmd_gen},
+    {"verify", "Recompute the results from the events in batch and compare them", sl_cmd_verify},
     {NULL, NULL, NULL},
 };
 
