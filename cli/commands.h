@@ -22,5 +22,6 @@ int sl_cmd_gen(int argc, char **argv);
 int sl_cmd_verify(int argc, char **argv);
 int sl_cmd_operators(int argc, char **argv);
 int sl_cmd_config(int argc, char **argv);
+int sl_cmd_avro(int argc, char **argv);
 
 #endif

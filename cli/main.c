@@ -7,6 +7,7 @@
 const sl_command SL_COMMANDS[] = {
     {"operators", "List the operators (sources, windows, aggregates, sinks)", sl_cmd_operators},
     {"config", "List every configuration key with its default", sl_cmd_config},
+    {"avro", "Encode JSON lines to Confluent Avro records, or decode them", sl_cmd_avro},
     {NULL, NULL, NULL},
 };
 
