@@ -126,10 +126,22 @@ static char *decode_json(fixture *f, const char *record) {
     return json;
 }
 
+static sl_avro_encoder *encoder_for(fixture *f, const char *record) {
+    sl_avro_encoder *enc;
+    assert_int_equal(sl_avro_encoder_new(f->reg, record, &enc, f->err, sizeof(f->err)), SL_OK);
+    return enc;
+}
+
+/* The record in f->buf, decoded with reader schema `record`, prints as want. */
+static void assert_decodes_to(fixture *f, const char *record, const char *want) {
+    char *json = decode_json(f, record);
+    assert_string_equal(json, want);
+    free(json);
+}
+
 static void test_page_stats_round_trip(void **state) {
     fixture *f = *state;
-    sl_avro_encoder *enc;
-    assert_int_equal(sl_avro_encoder_new(f->reg, "PageAnalytics", &enc, f->err, sizeof(f->err)), SL_OK);
+    sl_avro_encoder *enc = encoder_for(f, "PageAnalytics");
     sl_page_stats s = {.window_start = 1767225600000, .window_end = 1767225900000,
                        .page = sl_str_c("/cart"), .view_count = 120, .click_count = 30,
                        .cart_count = 9, .conversion_count = 2, .unique_users = 77,
@@ -137,56 +149,46 @@ static void test_page_stats_round_trip(void **state) {
     assert_int_equal(sl_avro_encode_page_stats(enc, &s, f->buf, sizeof(f->buf), &f->len,
                                                f->err, sizeof(f->err)), SL_OK);
     assert_int_equal(f->buf[4], 2);
-    char *json = decode_json(f, "PageAnalytics");
-    assert_string_equal(json,
+    assert_decodes_to(f, "PageAnalytics",
         "{\"window_start\":1767225600000,\"window_end\":1767225900000,\"page\":\"/cart\","
         "\"view_count\":120,\"unique_users\":77,\"click_count\":30,\"cart_count\":9,"
         "\"conversion_count\":2,\"engagement_rate\":0.25,\"bounce_rate\":0.10000000000000001,"
         "\"avg_session_duration\":61234.5}");
-    free(json);
     sl_avro_encoder_free(enc);
 }
 
 static void test_top_pages_round_trip(void **state) {
     fixture *f = *state;
-    sl_avro_encoder *enc;
-    assert_int_equal(sl_avro_encoder_new(f->reg, "TopPages", &enc, f->err, sizeof(f->err)), SL_OK);
+    sl_avro_encoder *enc = encoder_for(f, "TopPages");
     sl_top_entry e[3] = {{sl_str_c("/a"), 9, 1, true}, {sl_str_c("/b"), 5, 2, false},
                          {sl_str_c("/c"), 1, 3, false}};
     sl_top_pages t = {1000, 2000, 3, e};
     assert_int_equal(sl_avro_encode_top_pages(enc, &t, f->buf, sizeof(f->buf), &f->len,
                                               f->err, sizeof(f->err)), SL_OK);
-    char *json = decode_json(f, "TopPages");
-    assert_string_equal(json,
+    assert_decodes_to(f, "TopPages",
         "{\"window_start\":1000,\"window_end\":2000,\"pages\":["
         "{\"page\":\"/a\",\"view_count\":9,\"rank\":1,\"trending\":true},"
         "{\"page\":\"/b\",\"view_count\":5,\"rank\":2,\"trending\":false},"
         "{\"page\":\"/c\",\"view_count\":1,\"rank\":3,\"trending\":false}]}");
-    free(json);
     /* The encoder's value is reused: the next window must not keep old entries. */
     t = (sl_top_pages){2000, 3000, 1, e + 1};
     assert_int_equal(sl_avro_encode_top_pages(enc, &t, f->buf, sizeof(f->buf), &f->len,
                                               f->err, sizeof(f->err)), SL_OK);
-    json = decode_json(f, "TopPages");
-    assert_string_equal(json, "{\"window_start\":2000,\"window_end\":3000,\"pages\":["
+    assert_decodes_to(f, "TopPages", "{\"window_start\":2000,\"window_end\":3000,\"pages\":["
                               "{\"page\":\"/b\",\"view_count\":5,\"rank\":2,\"trending\":false}]}");
-    free(json);
     sl_avro_encoder_free(enc);
 }
 
 static void test_dead_letter(void **state) {
     fixture *f = *state;
-    sl_avro_encoder *enc;
-    assert_int_equal(sl_avro_encoder_new(f->reg, "DeadLetter", &enc, f->err, sizeof(f->err)), SL_OK);
+    sl_avro_encoder *enc = encoder_for(f, "DeadLetter");
     sl_dead_letter d = {sl_str_c("{\"x\":\xe9}"), sl_str_c("not valid JSON"), sl_str_c("clicks"),
                         3, 1234, 1767225600000};
     assert_int_equal(sl_avro_encode_dead_letter(enc, &d, sl_str_c("s-1"), f->buf, sizeof(f->buf),
                                                 &f->len, f->err, sizeof(f->err)), SL_OK);
-    char *json = decode_json(f, "DeadLetter");
-    assert_string_equal(json, "{\"payload\":\"{\\\"x\\\":\xc3\xa9}\",\"reason\":\"not valid JSON\","
+    assert_decodes_to(f, "DeadLetter", "{\"payload\":\"{\\\"x\\\":\xc3\xa9}\",\"reason\":\"not valid JSON\","
                               "\"source\":\"clicks\",\"partition\":3,\"offset\":1234,"
                               "\"time\":1767225600000,\"key\":\"s-1\"}");
-    free(json);
     sl_avro_encoder_free(enc);
 }
 
