@@ -23,5 +23,6 @@ int sl_cmd_verify(int argc, char **argv);
 int sl_cmd_operators(int argc, char **argv);
 int sl_cmd_config(int argc, char **argv);
 int sl_cmd_metrics(int argc, char **argv);
+int sl_cmd_avro(int argc, char **argv);
 
 #endif

@@ -11,6 +11,7 @@ const sl_command SL_COMMANDS[] = {
     {"metrics", "List every exported metric (or --sample: an example /metrics page)", sl_cmd_metrics},
     {"gen", "Write generated clickstream events as JSON lines", sl_cmd_gen},
     {"verify", "Recompute the results from the events in batch and compare them", sl_cmd_verify},
+    {"avro", "Encode JSON lines to Confluent Avro records, or decode them", sl_cmd_avro},
     {NULL, NULL, NULL},
 };
 

@@ -70,7 +70,11 @@ static const struct {
     {"kafka.", NULL, "Any librdkafka property, e.g. kafka.bootstrap.servers, kafka.security.protocol."},
     {"kafka_source.", NULL, "Kafka source settings: topic, start (earliest|latest|<ms>), bounded."},
     {"kafka_sink.", NULL, "Kafka sink settings: topic, late_topic, dlq_topic."},
-    {"avro.", NULL, "Avro settings: schema_registry (none or URL), registry_file, basic_auth."},
+    {"avro.schema_registry", "none", "Schema Registry base URL (http[s]://host:port), or none for the local registry file."},
+    {"avro.registry_file", NULL, "Local registry: JSON {\"id\": \"file.avsc\"} (default: the embedded avro/registry.json)."},
+    {"avro.basic_auth", NULL, "Schema Registry basic auth as user:password."},
+    {"avro.ssl_ca_location", NULL, "CA certificate file (PEM) to verify the Schema Registry's TLS certificate."},
+    {"avro.ssl_verify", "true", "Verify the Schema Registry's TLS certificate and host name."},
 };
 #define N_KEYS (sizeof(KEYS) / sizeof(KEYS[0]))
 
