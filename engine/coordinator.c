@@ -286,6 +286,10 @@ static void trigger(sl_job *job, bool final) {
     job->acks = 0;
     job->ack_failed = false;
     if (final) atomic_store(&job->final_id, id);
+    char dir[1200], why[512];
+    sl_ckpt_path(job->ckpt_root, id, dir, sizeof(dir));
+    if (sl_mkdirs(dir, why, sizeof(why)))   /* the workers' snapshots fail and say so */
+        sl_log_error("checkpoint", "checkpoint %lld: %s", (long long)id, why);
     atomic_store(&job->trigger_id, id);
     sl_log_debug("checkpoint", "triggered checkpoint %lld%s", (long long)id, final ? " (final)" : "");
 }
