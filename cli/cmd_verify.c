@@ -20,7 +20,7 @@ static void usage(FILE *out) {
             "  --results FILE   the engine's page_analytics and top_pages records; for a key seen\n"
             "                   more than once (a late re-firing) the last one counts\n"
             "  --late FILE      the engine's late-events side output: each late event is left out\n"
-            "                   of the windows whose end + allowed lateness <= its watermark\n"
+            "                   of every window (it missed at least one already-closed window)\n"
             "  --job FILE       YAML job file for window.*, topn.* and source.* limits\n"
             "  --set key=value  override one setting (after --job), e.g. --set window.size_ms=30000\n\n"
             "Problems (mismatch/missing/extra) go to stderr, the first %d in full; a summary goes\n"
