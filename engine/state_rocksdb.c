@@ -18,6 +18,9 @@
 #include "engine/state_backend.h"
 
 #define SL_STATE_RDB_BLOCK_CACHE  (32u << 20)
+/* Per column family; RocksDB's 64 MiB default times states times subtasks
+ * adds up, and the write-back cache already absorbs repeated updates. */
+#define SL_STATE_RDB_WRITE_BUFFER (16u << 20)
 #define SL_STATE_RDB_RESTORE_BATCH (4u << 20)   /* bytes per write batch while restoring */
 
 typedef struct sl_state_rdb {
@@ -105,9 +108,16 @@ static sl_err sl_state_rdb_open(sl_state_backend *b, const char *dir, char *errs
     rocksdb_options_set_create_if_missing(r->opts, 1);
     rocksdb_options_set_create_missing_column_families(r->opts, 1);
     rocksdb_options_set_compression(r->opts, rocksdb_lz4_compression);
+    rocksdb_options_set_write_buffer_size(r->opts, SL_STATE_RDB_WRITE_BUFFER);
     r->cache = rocksdb_cache_create_lru(SL_STATE_RDB_BLOCK_CACHE);
     r->table = rocksdb_block_based_options_create();
     rocksdb_block_based_options_set_block_cache(r->table, r->cache);
+    /* Most misses are new keys: bloom filters answer "absent" without
+     * reading index and data blocks of every level (the table options own
+     * the policy). */
+    rocksdb_block_based_options_set_filter_policy(r->table, rocksdb_filterpolicy_create_bloom_full(10));
+    rocksdb_options_set_memtable_prefix_bloom_size_ratio(r->opts, 0.1);
+    rocksdb_options_set_memtable_whole_key_filtering(r->opts, 1);
     rocksdb_options_set_block_based_table_factory(r->opts, r->table);
     r->wo = rocksdb_writeoptions_create();
     rocksdb_writeoptions_disable_WAL(r->wo, 1);   /* checkpoints are the durability */
