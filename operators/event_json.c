@@ -27,7 +27,23 @@ static void put_raw(event_out *o, const char *s, size_t n) {
     o->len += n;
 }
 
+/* Generated and most real strings need no escaping: copy those in one go
+ * and leave the escaping rules to sl_json_quote. */
+static bool plain_json_text(sl_str s) {
+    for (uint32_t i = 0; i < s.len; i++) {
+        unsigned char c = (unsigned char)s.ptr[i];
+        if (c < 0x20 || c == '"' || c == '\\') return false;
+    }
+    return true;
+}
+
 static void put_str(event_out *o, sl_str s) {
+    if (s.ptr && plain_json_text(s)) {
+        put_raw(o, "\"", 1);
+        put_raw(o, s.ptr, s.len);
+        put_raw(o, "\"", 1);
+        return;
+    }
     size_t room = o->len < o->cap ? o->cap - o->len : 0;
     o->len += sl_json_quote(s, room ? o->buf + o->len : NULL, room);
 }

@@ -2,7 +2,8 @@
  *
  * Users start sessions that follow plausible journeys (landing → category →
  * product → cart → checkout) with think times between events, session
- * lengths of 15–45 minutes of event time, and a daily peak/off-peak curve.
+ * lengths of 15–45 minutes of event time (about 8% of sessions are bounces:
+ * a single landing event), and a daily peak/off-peak curve.
  * Events are produced in event-time order and then, with out_of_order_ms > 0,
  * a share of them is delivered late by up to that much. The same
  * configuration gives the same sequence, byte for byte. */
