@@ -156,7 +156,7 @@ expect() {
     shift 2
     checks=$((checks + 1))
     "$SLUICE_BIN" verify "$@" >out.txt 2>err.txt || got=$?
-    if [ "$got" != "$code" ] || ! cat out.txt err.txt | grep -qF -- "$pattern"; then
+    if [ "$got" != "$code" ] || ! grep -qF -- "$pattern" out.txt err.txt; then
         echo "FAIL: verify $* -> exit $got (wanted $code), output must contain: $pattern" >&2
         sed 's/^/  | /' out.txt err.txt >&2
         failures=$((failures + 1))
@@ -224,10 +224,10 @@ sed 's/"timestamp":30000/"timestamp":29999/' events.jsonl >events_early.jsonl
 expect 1 'missing: window [0, 30000) page "/c"' --events events_early.jsonl --results results.jsonl "${SETTINGS[@]}"
 
 # ---- a key seen twice: the last occurrence is the final value ----
-{ mutate results.jsonl mutated.jsonl 0 /a view_count 9; grep '"window_start":0,' mutated.jsonl | head -1; cat results.jsonl; } >refired.jsonl
+{ mutate results.jsonl mutated.jsonl 0 /a view_count 9; grep -m1 '"window_start":0,' mutated.jsonl; cat results.jsonl; } >refired.jsonl
 expect 0 "verify: OK" --events events.jsonl --results refired.jsonl "${SETTINGS[@]}"
 grep -qF "1 superseded" out.txt || { echo "FAIL: the re-fired record was not counted as superseded" >&2; failures=$((failures + 1)); }
-{ cat results.jsonl; grep '"window_start":0,' mutated.jsonl | head -1; } >refired.jsonl
+{ cat results.jsonl; grep -m1 '"window_start":0,' mutated.jsonl; } >refired.jsonl
 expect 1 'page "/a": view_count expected 2, got 9' --events events.jsonl --results refired.jsonl "${SETTINGS[@]}"
 
 # ---- late events ----
