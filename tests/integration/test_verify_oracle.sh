@@ -262,6 +262,11 @@ ev n1 u1 s1 VIEW /n -5000 >events_neg.jsonl
   pa -10000 /n 1 1 0 0 0 0 1 0; tp -10000 /n:1:false; } >results_neg.jsonl
 expect 0 "windows:            3" --events events_neg.jsonl --results results_neg.jsonl "${SETTINGS[@]}"
 
+# ---- no events and no results: nothing to check, and that is a match ----
+: >nothing.jsonl
+expect 0 "windows:            0" --events nothing.jsonl --results nothing.jsonl "${SETTINGS[@]}"
+expect 1 "extra: window [0, 30000) top_pages" --events nothing.jsonl --results results.jsonl "${SETTINGS[@]}"
+
 # ---- usage and file errors exit 2; --help exits 0 ----
 expect 0 "Usage: sluice verify" --help
 expect 2 "--events and --results are required" --events events.jsonl
