@@ -64,7 +64,7 @@ static const char *option_value(int argc, char **argv, int *i, const char *name)
     return argv[++*i];
 }
 
-/* 0 ok, SL_EXIT_OK for --help, SL_EXIT_USAGE otherwise (message printed). */
+/* 0 to go on, -1 after printing --help, SL_EXIT_USAGE on a bad command line (message printed). */
 static int parse_args(int argc, char **argv, verify_args *a) {
     static const char *const NAMES[] = {"--events", "--results", "--late", "--job", "--set"};
     for (int i = 1; i < argc; i++) {

@@ -215,4 +215,6 @@ static int cmp_time(const void *a, const void *b) {
     return x->ts < y->ts ? -1 : x->ts > y->ts;
 }
 
-void sl_verify_events_sort(sl_verify_events *e) { qsort(e->ev, e->count, sizeof(*e->ev), cmp_time); }
+void sl_verify_events_sort(sl_verify_events *e) {
+    if (e->count) qsort(e->ev, e->count, sizeof(*e->ev), cmp_time);   /* ev is NULL when empty */
+}

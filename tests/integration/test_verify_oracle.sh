@@ -161,7 +161,7 @@ expect() {
     shift 2
     checks=$((checks + 1))
     "$SLUICE_BIN" verify "$@" >out.txt 2>err.txt || got=$?
-    if [ "$got" != "$code" ] || ! cat out.txt err.txt | grep -qF -- "$pattern"; then
+    if [ "$got" != "$code" ] || ! grep -qF -- "$pattern" out.txt err.txt; then
         echo "FAIL: verify $* -> exit $got (wanted $code), output must contain: $pattern" >&2
         sed 's/^/  | /' out.txt err.txt >&2
         failures=$((failures + 1))
@@ -229,10 +229,10 @@ sed 's/"timestamp":30000/"timestamp":29999/' events.jsonl >events_early.jsonl
 expect 1 'missing: window [0, 30000) page "/c"' --events events_early.jsonl --results results.jsonl "${SETTINGS[@]}"
 
 # ---- a key seen twice: the last occurrence is the final value ----
-{ mutate results.jsonl mutated.jsonl 0 /a view_count 9; grep '"window_start":0,' mutated.jsonl | head -1; cat results.jsonl; } >refired.jsonl
+{ mutate results.jsonl mutated.jsonl 0 /a view_count 9; grep -m1 '"window_start":0,' mutated.jsonl; cat results.jsonl; } >refired.jsonl
 expect 0 "verify: OK" --events events.jsonl --results refired.jsonl "${SETTINGS[@]}"
 grep -qF "1 superseded" out.txt || { echo "FAIL: the re-fired record was not counted as superseded" >&2; failures=$((failures + 1)); }
-{ cat results.jsonl; grep '"window_start":0,' mutated.jsonl | head -1; } >refired.jsonl
+{ cat results.jsonl; grep -m1 '"window_start":0,' mutated.jsonl; } >refired.jsonl
 expect 1 'page "/a": view_count expected 2, got 9' --events events.jsonl --results refired.jsonl "${SETTINGS[@]}"
 
 # ---- late events ----
@@ -259,6 +259,34 @@ ev n1 u1 s1 VIEW /n -5000 >events_neg.jsonl
   pa -20000 /n 1 1 0 0 0 0 1 0; tp -20000 /n:1:false
   pa -10000 /n 1 1 0 0 0 0 1 0; tp -10000 /n:1:false; } >results_neg.jsonl
 expect 0 "windows:            3" --events events_neg.jsonl --results results_neg.jsonl "${SETTINGS[@]}"
+
+# ---- from 100 distinct users on, the sketch may be off by 2 % ----
+# 150 single-event sessions of 150 users on /big at t = 100000..100149: the
+# windows starting 80000, 90000 and 100000 each hold all of them; every session
+# bounces, no duration; nothing trends (150 < 1.5 * 150).
+for i in $(seq 0 149); do ev "b$i" "u$i" "sb$i" VIEW /big $((100000 + i)); done >events_big.jsonl
+for start in 80000 90000 100000; do pa $start /big 150 150 0 0 0 0 1 0; tp $start /big:150:false; done >results_big.jsonl
+expect 0 "verify: OK" --events events_big.jsonl --results results_big.jsonl "${SETTINGS[@]}"
+for users in 147 153; do
+    mutate results_big.jsonl mutated.jsonl 90000 /big unique_users $users
+    expect 0 "verify: OK" --events events_big.jsonl --results mutated.jsonl "${SETTINGS[@]}"
+done
+mutate results_big.jsonl mutated.jsonl 90000 /big unique_users 154
+expect 1 'page "/big": unique_users expected 150 (±3), got 154' --events events_big.jsonl --results mutated.jsonl "${SETTINGS[@]}"
+mutate results_big.jsonl mutated.jsonl 90000 /big unique_users 146
+expect 1 'page "/big": unique_users expected 150 (±3), got 146' --events events_big.jsonl --results mutated.jsonl "${SETTINGS[@]}"
+
+# ---- past 50 problems, the rest are only counted ----
+for i in $(seq 1 60); do pa $((1000000 + i * 10000)) /a 1 1 0 0 0 0 0 0; done >extra60.jsonl
+cat results.jsonl >>extra60.jsonl
+expect 1 "... and 10 more problems not shown" --events events.jsonl --results extra60.jsonl "${SETTINGS[@]}"
+[ "$(grep -c '^extra: ' err.txt)" = 50 ] && grep -qF "extra:              60" out.txt ||
+    { echo "FAIL: 50 problems shown and 60 counted were expected" >&2; failures=$((failures + 1)); }
+
+# ---- no events and no results: nothing to check, and that is a match ----
+: >nothing.jsonl
+expect 0 "windows:            0" --events nothing.jsonl --results nothing.jsonl "${SETTINGS[@]}"
+expect 1 "extra: window [0, 30000) top_pages" --events nothing.jsonl --results results.jsonl "${SETTINGS[@]}"
 
 # ---- usage and file errors exit 2; --help exits 0 ----
 expect 0 "Usage: sluice verify" --help
