@@ -298,3 +298,13 @@ void sl_ckpt_retain(const char *root, int keep) {
         if (complete_seen > 0) sl_remove_tree(dir);   /* older than a kept complete one */
     }
 }
+
+void sl_ckpt_discard_newer(const char *root, int64_t id) {
+    int64_t ids[4096];
+    size_t n = list_ids(root, ids, 4096);
+    for (size_t i = 0; i < n && ids[i] > id; i++) {
+        char dir[1200];
+        sl_ckpt_path(root, ids[i], dir, sizeof(dir));
+        sl_remove_tree(dir);
+    }
+}

@@ -60,6 +60,10 @@ sl_err sl_ckpt_load_dir(const char *dir, sl_ckpt_meta *out, char *errstr, size_t
  * than the newest complete one that never completed. */
 void sl_ckpt_retain(const char *root, int keep);
 
+/* Delete every checkpoint newer than id: attempts of a crashed run that
+ * never completed (their ids are used again). */
+void sl_ckpt_discard_newer(const char *root, int64_t id);
+
 /* mkdir -p */
 sl_err sl_mkdirs(const char *path, char *errstr, size_t errstr_size);
 /* rm -rf */

@@ -8,6 +8,7 @@
  * pending checkpoint that the sinks report as committed is completed first
  * (see ../shared/EXACTLY-ONCE.md and docs/checkpoints.md). */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,19 @@
 #include "engine/state.h"
 
 #define GATE_CAPACITY 16
+
+/* Fault injection for crash tests, like SQLite's: SLUICE_CRASH_AT=POINT:N
+ * kills the process with SIGKILL at POINT of its N-th checkpoint, where POINT
+ * is "pending" (snapshot durable, sinks not yet committed), "commit" (sinks
+ * committed, checkpoint not yet marked complete) or "complete". */
+static void crash_point(const char *point, uint64_t nth) {
+    const char *spec = getenv("SLUICE_CRASH_AT");
+    size_t n = strlen(point);
+    if (spec && !strncmp(spec, point, n) && spec[n] == ':' && strtoull(spec + n + 1, NULL, 10) == nth) {
+        sl_log_warn("checkpoint", "SLUICE_CRASH_AT=%s: killing the process now", spec);
+        raise(SIGKILL);
+    }
+}
 
 /* ------------------------------------------------------------------ */
 /* Called from worker threads                                          */
@@ -254,6 +268,7 @@ static sl_err recover(sl_job *job, bool *already_finished, char *errstr, size_t 
             if ((err = sl_ckpt_mark_complete(job->ckpt_root, pending, errstr, errstr_size))) return err;
             complete = pending;
         }
+        sl_ckpt_discard_newer(job->ckpt_root, complete < 0 ? 0 : complete);
         if (complete < 0) return SL_OK;
         if ((err = sl_ckpt_load(job->ckpt_root, complete, &m, errstr, errstr_size))) return err;
         id = complete;
@@ -323,6 +338,8 @@ static bool finish_checkpoint(sl_job *job) {
         sl_log_error("checkpoint", "checkpoint %lld could not be written: %s", (long long)id, why);
         return !final;
     }
+    uint64_t nth = job->checkpoints_completed + 1;
+    crash_point("pending", nth);
     job->commit_failed = false;
     uint32_t receivers;
     send_control(job, SL_MSG_COMMIT, id, &receivers);
@@ -337,7 +354,9 @@ static bool finish_checkpoint(sl_job *job) {
         return false;
     }
     pthread_mutex_unlock(&job->lock);
+    crash_point("commit", nth);
     err = sl_ckpt_mark_complete(job->ckpt_root, id, why, sizeof(why));
+    if (!err) crash_point("complete", nth);
     if (!err) sl_ckpt_retain(job->ckpt_root, job->retain);
     pthread_mutex_lock(&job->lock);
     if (err) {

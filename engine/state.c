@@ -443,6 +443,46 @@ void sl_state_remove_namespace(sl_state *s, int64_t ns) {
 
 /* ---- size, snapshot, restore ---- */
 
+/* After a restore every pair is in the store only, and namespace visits
+ * would scan the whole store each time. Load the pairs into the cache while
+ * they fit; when all of them do, the cache is complete again and visits
+ * walk its per-namespace lists. */
+typedef struct sl_state_warming {
+    sl_state *s;
+    bool overflow;
+} sl_state_warming;
+
+static int sl_state_warm_pair(const uint8_t *k, size_t kl, const uint8_t *v, size_t vl, void *opaque) {
+    sl_state_warming *w = opaque;
+    sl_state *s = w->s;
+    if (s->count >= s->b->cache_entries) {
+        w->overflow = true;
+        return 1;
+    }
+    if (kl < 9 || vl < 8) return 0;
+    uint64_t key_hash = sl_state_le(v, 8);
+    int64_t ns = sl_state_dbkey_ns(k, kl);
+    if (sl_state_cache_find(s, key_hash, k + 1, kl - 9, ns)) return 0;
+    sl_state_entry *e = sl_state_cache_insert(s, key_hash, k + 1, kl - 9, ns);
+    if (!sl_state_store_decode(s, v, vl, sl_state_entry_value(s, e))) {
+        s->ops->init(sl_state_entry_value(s, e));
+        sl_state_cache_drop(s, e);
+        w->overflow = true;   /* leave it to the store path, which reports it */
+        return 1;
+    }
+    e->in_store = true;
+    e->dirty = false;
+    return 0;
+}
+
+static void sl_state_warm(sl_state *s) {
+    if (!s->ops || !s->store_has_uncached || !s->b->vt->evicts) return;
+    sl_state_warming w = {s, false};
+    sl_state_scan(s, sl_state_warm_pair, &w);
+    if (!w.overflow) s->store_has_uncached = false;
+}
+
+
 uint64_t sl_state_backend_size_bytes(sl_state_backend *b) {
     uint64_t bytes = 0;
     for (sl_state *s = b->states; s; s = s->next)
@@ -478,7 +518,10 @@ sl_err sl_state_backend_restore(sl_state_backend *b, const char *const *dirs, si
     /* A restore is how a job recovers: earlier failures belong to the old state. */
     b->sticky_err = SL_OK;
     b->sticky_msg[0] = '\0';
-    return b->vt->restore(b, dirs, n_dirs, kg_first, kg_end, errstr, errstr_size);
+    sl_err err = b->vt->restore(b, dirs, n_dirs, kg_first, kg_end, errstr, errstr_size);
+    if (err == SL_OK)
+        for (sl_state *s = b->states; s; s = s->next) sl_state_warm(s);
+    return err;
 }
 
 /* ---- snapshot entry format ---- */

@@ -1,6 +1,7 @@
 /* committed_file.c -- two-phase JSON-lines output files. */
 #include "operators/committed_file.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -84,14 +85,10 @@ sl_err sl_committed_file_precommit(sl_committed_file *f, int64_t id, uint64_t *l
     return SL_OK;
 }
 
-sl_err sl_committed_file_commit(sl_committed_file *f, int64_t id, char *errstr, size_t errstr_size) {
-    char name[1200];
-    part_name(f, ".pending", id, name, sizeof(name));
+/* Append one pending part to the target; returns the bytes appended. */
+static sl_err append_part(sl_committed_file *f, const char *name, uint64_t *copied, char *errstr, size_t errstr_size) {
     FILE *in = fopen(name, "rb");
-    if (!in) {
-        if (errno == ENOENT) return SL_OK;   /* already committed */
-        return sl_errf(SL_ERR_IO, errstr, errstr_size, "cannot open '%s': %s", name, strerror(errno));
-    }
+    if (!in) return sl_errf(SL_ERR_IO, errstr, errstr_size, "cannot open '%s': %s", name, strerror(errno));
     FILE *out = fopen(f->path, "ab");
     if (!out) {
         fclose(in);
@@ -99,21 +96,51 @@ sl_err sl_committed_file_commit(sl_committed_file *f, int64_t id, char *errstr, 
     }
     char buf[1 << 16];
     size_t n;
-    uint64_t copied = 0;
     bool ok = true;
+    *copied = 0;
     while (ok && (n = fread(buf, 1, sizeof(buf), in)) > 0) {
         ok = fwrite(buf, 1, n, out) == n;
-        copied += n;
+        *copied += n;
     }
     fclose(in);
     ok &= fflush(out) == 0 && fsync(fileno(out)) == 0;
     ok &= fclose(out) == 0;
     if (!ok)
-        return sl_errf(SL_ERR_IO, errstr, errstr_size, "cannot append checkpoint %" PRId64 " to '%s': %s (disk full?)",
-                       id, f->path, strerror(errno));
+        return sl_errf(SL_ERR_IO, errstr, errstr_size, "cannot append '%s' to '%s': %s (disk full?)", name, f->path,
+                       strerror(errno));
     unlink(name);
-    f->committed_length += copied;
-    f->pending_bytes -= copied <= f->pending_bytes ? copied : f->pending_bytes;
+    return SL_OK;
+}
+
+static int cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Every pending part up to id, in order: a checkpoint that failed after its
+ * sinks pre-committed leaves its part for the next successful one. */
+sl_err sl_committed_file_commit(sl_committed_file *f, int64_t id, char *errstr, size_t errstr_size) {
+    int64_t ids[256];
+    size_t n = 0;
+    DIR *d = opendir(f->parts);
+    if (!d) return sl_errf(SL_ERR_IO, errstr, errstr_size, "cannot list '%s': %s", f->parts, strerror(errno));
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 256) {
+        long long k;
+        char tail[16];
+        if (sscanf(e->d_name, "part-%lld.%15s", &k, tail) == 2 && !strcmp(tail, "pending") && k <= id) ids[n++] = k;
+    }
+    closedir(d);
+    qsort(ids, n, sizeof(int64_t), cmp_i64);
+    for (size_t i = 0; i < n; i++) {
+        char name[1200];
+        uint64_t copied;
+        part_name(f, ".pending", ids[i], name, sizeof(name));
+        sl_err err = append_part(f, name, &copied, errstr, errstr_size);
+        if (err) return err;
+        f->committed_length += copied;
+        f->pending_bytes -= copied <= f->pending_bytes ? copied : f->pending_bytes;
+    }
     return SL_OK;
 }
 
