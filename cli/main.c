@@ -7,6 +7,8 @@
 const sl_command SL_COMMANDS[] = {
     {"operators", "List the operators (sources, windows, aggregates, sinks)", sl_cmd_operators},
     {"config", "List every configuration key with its default", sl_cmd_config},
+    {"kafka-dev", "Run an in-process Kafka cluster (librdkafka mock) with sluice's topics", sl_cmd_kafka_dev},
+    {"topics", "Create and check sluice's Kafka topics (Admin API)", sl_cmd_topics},
     {NULL, NULL, NULL},
 };
 
