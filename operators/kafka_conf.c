@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/log.h"
+
 typedef struct pass_through {
     rd_kafka_conf_t *rkc;
     char failed_key[128];
@@ -36,10 +38,18 @@ static int set_table(rd_kafka_conf_t *rkc, const sl_kafka_prop *props, char *err
     return 0;
 }
 
+/* librdkafka's own log lines go through sluice's logger (syslog levels:
+ * 0-3 error, 4 warning, 5-6 info, 7 debug). */
+static void log_to_sluice(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
+    sl_log_level l = level <= 3 ? SL_LOG_ERROR : level == 4 ? SL_LOG_WARN : level <= 6 ? SL_LOG_INFO : SL_LOG_DEBUG;
+    sl_log(l, "librdkafka", "%s: %s: %s", rd_kafka_name(rk), fac, buf);
+}
+
 rd_kafka_conf_t *sl_kafka_conf_build(const sl_conf *conf, const char *brokers,
                                      const sl_kafka_prop *defaults, const sl_kafka_prop *forced,
                                      char *errstr, size_t errstr_size) {
     rd_kafka_conf_t *rkc = rd_kafka_conf_new();
+    rd_kafka_conf_set_log_cb(rkc, log_to_sluice);
     if (set_table(rkc, defaults, errstr, errstr_size, "default") < 0) goto fail;
     if (conf) {
         pass_through pt = {.rkc = rkc};
