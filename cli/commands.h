@@ -22,12 +22,9 @@ int sl_cmd_gen(int argc, char **argv);
 int sl_cmd_verify(int argc, char **argv);
 int sl_cmd_operators(int argc, char **argv);
 int sl_cmd_config(int argc, char **argv);
-<<<<<<< HEAD
 int sl_cmd_metrics(int argc, char **argv);
 int sl_cmd_avro(int argc, char **argv);
-=======
 int sl_cmd_kafka_dev(int argc, char **argv);
 int sl_cmd_topics(int argc, char **argv);
->>>>>>> kafka
 
 #endif

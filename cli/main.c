@@ -6,17 +6,14 @@
 
 const sl_command SL_COMMANDS[] = {
     {"run", "Run a job from a YAML job file", sl_cmd_run},
-    {"operators", "List the operators (sources, windows, aggregates, sinks)", sl_cmd_operators},
-    {"config", "List every configuration key with its default", sl_cmd_config},
-<<<<<<< HEAD
-    {"metrics", "List every exported metric (or --sample: an example /metrics page)", sl_cmd_metrics},
-    {"gen", "Write generated clickstream events as JSON lines", sl_cmd_gen},
+    {"gen", "Generate sessionized clickstream traffic (JSON lines or Kafka)", sl_cmd_gen},
     {"verify", "Recompute the results from the events in batch and compare them", sl_cmd_verify},
-    {"avro", "Encode JSON lines to Confluent Avro records, or decode them", sl_cmd_avro},
-=======
     {"kafka-dev", "Run an in-process Kafka cluster (librdkafka mock) with sluice's topics", sl_cmd_kafka_dev},
     {"topics", "Create and check sluice's Kafka topics (Admin API)", sl_cmd_topics},
->>>>>>> kafka
+    {"avro", "Encode JSON lines to Confluent Avro records, or decode them", sl_cmd_avro},
+    {"operators", "List the operators (sources, windows, aggregates, sinks)", sl_cmd_operators},
+    {"config", "List every configuration key with its default", sl_cmd_config},
+    {"metrics", "List every exported metric (or --sample: an example /metrics page)", sl_cmd_metrics},
     {NULL, NULL, NULL},
 };
 

@@ -7,6 +7,8 @@
 
 extern const sl_source_plugin sl_source_generator;
 extern const sl_source_plugin sl_source_file;
+extern const sl_source_plugin sl_source_kafka;
+extern const sl_operator_plugin sl_sink_kafka;
 extern const sl_operator_plugin sl_op_session_metrics;
 extern const sl_operator_plugin sl_op_page_metrics;
 extern const sl_operator_plugin sl_op_top_n;
@@ -17,6 +19,7 @@ extern const sl_operator_plugin sl_sink_null;
 static const sl_source_plugin *const SOURCES[] = {
     &sl_source_generator,
     &sl_source_file,
+    &sl_source_kafka,
     NULL,
 };
 
@@ -27,6 +30,7 @@ static const sl_operator_plugin *const OPERATORS[] = {
     &sl_sink_file,
     &sl_sink_stdout,
     &sl_sink_null,
+    &sl_sink_kafka,
     NULL,
 };
 
