@@ -132,15 +132,13 @@ static sl_err init_task(sl_job *job, sl_stage *st, uint32_t stage_index, uint32_
         t->source = st->source;
         t->source_ctx = (sl_operator_ctx){t->name, subtask, st->parallelism, job->conf, NULL, job->metrics};
         sl_err err = sl_conf_get_double(job->conf, "source.max_rate", &t->max_rate, errstr, errstr_size);
+        if (!err) err = sl_conf_get_int(job->conf, "watermark.idle_timeout_ms", &t->idle_timeout_ms, errstr, errstr_size);
         if (!err) err = st->source->cb_init(&t->source_ctx, &t->source_self, errstr, errstr_size);
         if (err) return err;
     } else {
         t->input = st->gates[subtask];
         t->n_inputs = job->stages[stage_index - 1].parallelism;
-        t->in_wm = calloc(t->n_inputs, sizeof(int64_t));
-        t->in_idle = calloc(t->n_inputs, sizeof(bool));
-        t->in_ended = calloc(t->n_inputs, sizeof(bool));
-        for (uint32_t c = 0; c < t->n_inputs; c++) t->in_wm[c] = SL_WATERMARK_MIN;
+        sl_input_wm_init(&t->inputs, t->n_inputs);
         char dir[1200];
         int64_t cache;
         sl_err err = sl_conf_get_int(job->conf, "state.cache_entries", &cache, errstr, errstr_size);
@@ -203,7 +201,9 @@ static int64_t sinks_last_committed(sl_job *job) {
     return newest;
 }
 
-static sl_err restore_task(sl_job *job, sl_task *t, const sl_ckpt_meta *m, char *errstr, size_t errstr_size) {
+/* Restore one worker from checkpoint m, whose directory is ckpt_dir. */
+static sl_err restore_task(sl_job *job, sl_task *t, const sl_ckpt_meta *m, const char *ckpt_dir, char *errstr,
+                           size_t errstr_size) {
     const sl_buf *blobs[SL_MAX_KEY_GROUPS];
     const char *dirs[SL_MAX_KEY_GROUPS];
     char dir_store[SL_MAX_KEY_GROUPS][1200];
@@ -221,9 +221,7 @@ static sl_err restore_task(sl_job *job, sl_task *t, const sl_ckpt_meta *m, char 
                                (long long)m->id, old->stage, old->n_blobs, chain);
             blobs[n++] = &old->blobs[k];
             if (k == 0 && old->has_state && n_dirs < SL_MAX_KEY_GROUPS) {
-                sl_ckpt_path(job->ckpt_root, m->id, dir_store[n_dirs], sizeof(dir_store[n_dirs]));
-                size_t len = strlen(dir_store[n_dirs]);
-                snprintf(dir_store[n_dirs] + len, sizeof(dir_store[n_dirs]) - len, "/state-%u-%u", old->stage,
+                snprintf(dir_store[n_dirs], sizeof(dir_store[n_dirs]), "%s/state-%u-%u", ckpt_dir, old->stage,
                          old->subtask);
                 dirs[n_dirs] = dir_store[n_dirs];
                 n_dirs++;
@@ -252,8 +250,10 @@ static sl_err recover(sl_job *job, bool *already_finished, char *errstr, size_t 
     sl_ckpt_meta m = {0};
     const char *savepoint = sl_conf_get(job->conf, "checkpoint.savepoint");
     int64_t id = -1;
+    char dir[1200];
     sl_err err;
     if (savepoint && *savepoint) {
+        snprintf(dir, sizeof(dir), "%s", savepoint);
         if ((err = sl_ckpt_load_dir(savepoint, &m, errstr, errstr_size))) return err;
         id = m.id;
         sl_log_info("checkpoint", "restoring savepoint %s (checkpoint %lld)", savepoint, (long long)id);
@@ -272,11 +272,12 @@ static sl_err recover(sl_job *job, bool *already_finished, char *errstr, size_t 
         if (complete < 0) return SL_OK;
         if ((err = sl_ckpt_load(job->ckpt_root, complete, &m, errstr, errstr_size))) return err;
         id = complete;
+        sl_ckpt_path(job->ckpt_root, id, dir, sizeof(dir));
         sl_log_info("checkpoint", "resuming from checkpoint %lld", (long long)id);
     }
     for (uint32_t s = 0; s < job->n_stages && !err; s++)
         for (uint32_t i = 0; i < job->stages[s].parallelism && !err; i++)
-            err = restore_task(job, &job->stages[s].tasks[i], &m, errstr, errstr_size);
+            err = restore_task(job, &job->stages[s].tasks[i], &m, dir, errstr, errstr_size);
     if (!err) {
         job->restored_id = id;
         atomic_store(&job->trigger_id, id);
@@ -461,9 +462,7 @@ void sl_job_destroy(sl_job *job) {
                 if (t->ops[k].self && t->ops[k].plugin->cb_destroy) t->ops[k].plugin->cb_destroy(t->ops[k].self);
             }
             if (t->state) sl_state_backend_close(t->state);
-            free(t->in_wm);
-            free(t->in_idle);
-            free(t->in_ended);
+            sl_input_wm_free(&t->inputs);
             free(t->exchange_out);
         }
         for (uint32_t i = 0; st->gates && i < st->parallelism; i++) sl_gate_free(st->gates[i]);

@@ -286,6 +286,25 @@ void sl_task_checkpoint(sl_task *t, int64_t id) {
 /* ------------------------------------------------------------------ */
 /* Source tasks                                                        */
 
+/* A source without data for the idle timeout marks its output idle so it
+ * stops holding back downstream watermarks; its next records un-idle it. */
+static void track_idleness(sl_task *t, uint32_t records, int64_t watermark, int64_t *idle_since, bool *idle_sent) {
+    if (records) {
+        *idle_since = 0;
+        if (*idle_sent) {
+            *idle_sent = false;
+            broadcast(t, (sl_msg){SL_MSG_WATERMARK, watermark, NULL});
+        }
+        return;
+    }
+    int64_t now = monotonic_ms();
+    if (!*idle_since) *idle_since = now;
+    else if (!*idle_sent && t->idle_timeout_ms > 0 && now - *idle_since >= t->idle_timeout_ms) {
+        *idle_sent = true;
+        broadcast(t, (sl_msg){SL_MSG_IDLE, 0, NULL});
+    }
+}
+
 static void throttle(sl_task *t, uint64_t produced) {
     if (t->max_rate <= 0) return;
     int64_t due_ms = (int64_t)((double)produced * 1000.0 / t->max_rate);
@@ -299,7 +318,8 @@ static void *source_task_main(void *arg) {
     int64_t last_barrier = job->restored_id;
     int64_t source_wm = SL_WATERMARK_MIN;
     uint64_t produced = 0;
-    bool finished = false;
+    bool finished = false, idle_sent = false;
+    int64_t idle_since = 0;
     t->started_ms = monotonic_ms();
 
     while (!atomic_load(&job->failed)) {
@@ -323,6 +343,7 @@ static void *source_task_main(void *arg) {
         sl_batch *dead = sl_batch_pool_get(t->pool, SL_BATCH_DEAD_LETTERS);
         int64_t wm = source_wm;
         sl_source_status st = t->source->cb_poll(t->source_self, events, dead, &wm, t->errstr, sizeof(t->errstr));
+        track_idleness(t, events->count + dead->count, source_wm, &idle_since, &idle_sent);
         produced += events->count;
         t->records_out += events->count;
         sl_task_deliver(t, -1, events);
@@ -351,24 +372,6 @@ static void *source_task_main(void *arg) {
 /* ------------------------------------------------------------------ */
 /* Operator tasks                                                      */
 
-/* The task's watermark: the minimum over inputs that are neither idle nor
- * finished. When every live input is idle the watermark holds. */
-static void update_watermark(sl_task *t) {
-    int64_t wm = SL_WATERMARK_MAX;
-    bool any_live = false;
-    for (uint32_t c = 0; c < t->n_inputs; c++) {
-        if (t->in_ended[c] || t->in_idle[c]) continue;
-        any_live = true;
-        if (t->in_wm[c] < wm) wm = t->in_wm[c];
-    }
-    if (!any_live) {
-        bool all_ended = true;
-        for (uint32_t c = 0; c < t->n_inputs; c++) all_ended &= t->in_ended[c];
-        if (!all_ended) return;
-    }
-    if (wm > t->watermark) sl_task_watermark(t, wm);
-}
-
 static void on_barrier(sl_task *t, uint32_t channel, int64_t id) {
     if (t->aligning_id != id) {
         t->aligning_id = id;
@@ -377,7 +380,7 @@ static void on_barrier(sl_task *t, uint32_t channel, int64_t id) {
     t->barriers_seen++;
     sl_gate_block(t->input, channel);
     uint32_t ended = 0;
-    for (uint32_t c = 0; c < t->n_inputs; c++) ended += t->in_ended[c];
+    for (uint32_t c = 0; c < t->n_inputs; c++) ended += t->inputs.ended[c];
     if (t->barriers_seen + ended >= t->n_inputs) {
         sl_task_checkpoint(t, id);
         t->aligning_id = -1;
@@ -412,13 +415,10 @@ static void *operator_task_main(void *arg) {
             sl_task_deliver(t, -1, msg.batch);
             break;
         case SL_MSG_WATERMARK:
-            t->in_wm[ch] = msg.value;
-            t->in_idle[ch] = false;
-            update_watermark(t);
+            if (sl_input_wm_advance(&t->inputs, ch, msg.value)) sl_task_watermark(t, t->inputs.current);
             break;
         case SL_MSG_IDLE:
-            t->in_idle[ch] = true;
-            update_watermark(t);
+            if (sl_input_wm_idle(&t->inputs, ch)) sl_task_watermark(t, t->inputs.current);
             break;
         case SL_MSG_BARRIER:
             on_barrier(t, ch, msg.value);
@@ -431,9 +431,8 @@ static void *operator_task_main(void *arg) {
                 done = true;
                 break;
             }
-            t->in_ended[ch] = true;
+            if (sl_input_wm_end(&t->inputs, ch)) sl_task_watermark(t, t->inputs.current);
             if (++ended == t->n_inputs) {
-                update_watermark(t);
                 broadcast(t, (sl_msg){SL_MSG_END, 0, NULL});
             } else if (t->aligning_id >= 0 && t->barriers_seen + ended >= t->n_inputs) {
                 sl_task_checkpoint(t, t->aligning_id);

@@ -10,6 +10,7 @@
 
 #include "engine/channel.h"
 #include "engine/checkpoint.h"
+#include "engine/input_watermarks.h"
 #include "engine/job.h"
 #include "engine/operator.h"
 
@@ -60,6 +61,7 @@ struct sl_task {
     void *source_self;
     sl_operator_ctx source_ctx;
     double max_rate;
+    int64_t idle_timeout_ms;
     int64_t started_ms;
     uint64_t records_out;
 
@@ -69,8 +71,7 @@ struct sl_task {
 
     sl_gate *input;
     uint32_t n_inputs;                       /* data channels; channel n_inputs is the coordinator's */
-    int64_t *in_wm;
-    bool *in_idle, *in_ended;
+    sl_input_watermarks inputs;
     int64_t watermark;
     int64_t aligning_id;
     uint32_t barriers_seen;

@@ -2,6 +2,7 @@
 #include "jobs/clickstream_job.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static uint64_t key_session(sl_batch_kind kind, const void *record) {
     return kind == SL_BATCH_EVENTS ? ((const sl_event *)record)->session_hash : 0;
@@ -28,7 +29,8 @@ sl_job *sl_clickstream_job_build(const sl_conf *conf, char *errstr, size_t errst
     sl_job *job = sl_job_new(conf, errstr, errstr_size);
     if (!job) return NULL;
     const char *source = sl_conf_get(conf, "source.type");
-    uint32_t source_parallelism = 1;
+    /* A Kafka source spreads partitions over readers; the others are one sequence. */
+    uint32_t source_parallelism = !strcmp(source, "kafka") ? p : 1;
     if (!sl_job_add_source(job, source, source_parallelism, errstr, errstr_size) &&
         !sl_job_key_by(job, "by_session", key_session, p, errstr, errstr_size) &&
         !sl_job_add_operator(job, "session_metrics", errstr, errstr_size) &&
