@@ -17,7 +17,7 @@ static const struct {
     {"job.id", NULL, "Stable job id: consumer group and transactional-id prefix (default: job.name)."},
     {"parallelism", "0", "Worker threads per keyed stage; 0 means one per CPU core."},
 
-    {"source.type", "generator", "Where events come from: generator, file or kafka."},
+    {"source.type", "generator", "Where events come from: generator, memory (pre-generated, for benchmarks), file or kafka."},
     {"source.path", NULL, "file source: JSON-lines events to read (bounded)."},
     {"source.max_rate", "0", "Throttle the source to this many events/s of wall-clock time (0 = unthrottled)."},
     {"source.format", "json", "kafka/file source value format: json or avro."},

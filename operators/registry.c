@@ -7,6 +7,7 @@
 
 extern const sl_source_plugin sl_source_generator;
 extern const sl_source_plugin sl_source_file;
+extern const sl_source_plugin sl_source_memory;
 extern const sl_source_plugin sl_source_kafka;
 extern const sl_operator_plugin sl_sink_kafka;
 extern const sl_operator_plugin sl_op_session_metrics;
@@ -19,6 +20,7 @@ extern const sl_operator_plugin sl_sink_null;
 static const sl_source_plugin *const SOURCES[] = {
     &sl_source_generator,
     &sl_source_file,
+    &sl_source_memory,
     &sl_source_kafka,
     NULL,
 };
