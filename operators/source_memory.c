@@ -25,6 +25,7 @@ typedef struct memory_source {
     sl_event *events;
     uint64_t count, position;
     sl_arena strings;
+    sl_gen *gen;                 /* kept: page and product strings live in its catalog */
     int64_t max_ts;
     int64_t bound;
     int64_t first_poll_ns;       /* 0 until the first poll */
@@ -43,11 +44,10 @@ static sl_err pregenerate(memory_source *s, const sl_gen_conf *gc, char *errstr,
         return sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size,
                        "memory source: cannot allocate %llu events (%.0f MB); lower generator.events",
                        (unsigned long long)gc->events, (double)gc->events * sizeof(sl_event) / 1e6);
-    sl_gen *gen = sl_gen_new(gc);
+    s->gen = sl_gen_new(gc);
     /* Large chunks: the arena holds every event's strings for the whole run. */
     sl_arena_init(&s->strings, 4u << 20);
-    while (s->count < gc->events && sl_gen_next(gen, &s->events[s->count], &s->strings)) s->count++;
-    sl_gen_free(gen);
+    while (s->count < gc->events && sl_gen_next(s->gen, &s->events[s->count], &s->strings)) s->count++;
     return SL_OK;
 }
 
@@ -130,6 +130,7 @@ static void ms_destroy(void *self) {
                     (unsigned long long)s->position, secs * 1e3, secs > 0 ? (double)s->position / secs : 0.0);
     }
     sl_arena_free(&s->strings);
+    sl_gen_free(s->gen);
     free(s->events);
     free(s);
 }
