@@ -432,6 +432,14 @@ static void join_threads(sl_job *job) {
         }
 }
 
+static void log_result_latency(sl_job *job) {
+    double p50, p99, max;
+    uint64_t n = sl_result_latency_summary(job->latency, &p50, &p99, &max);
+    if (n)
+        sl_log_info("job", "result latency (watermark past a window's end to its Top-N at the sink): "
+                    "%llu windows, p50 %.2f ms, p99 %.2f ms, max %.2f ms", (unsigned long long)n, p50, p99, max);
+}
+
 sl_err sl_job_run(sl_job *job, char *errstr, size_t errstr_size) {
     sl_err err = setup_checkpoint_dirs(job, errstr, errstr_size);
     if (!err) err = build(job, errstr, errstr_size);
@@ -445,6 +453,7 @@ sl_err sl_job_run(sl_job *job, char *errstr, size_t errstr_size) {
     start_threads(job);
     coordinate(job);
     join_threads(job);
+    log_result_latency(job);
     if (atomic_load(&job->failed)) return sl_errf(SL_ERR_INTERNAL, errstr, errstr_size, "%s", job->error);
     return SL_OK;
 }
@@ -476,6 +485,7 @@ void sl_job_destroy(sl_job *job) {
     sl_ckpt_meta_free(&job->pending);
     if (job->ckpt_root_is_temp) sl_remove_tree(job->ckpt_root);
     sl_conf_destroy(job->conf);
+    sl_result_latency_free(job->latency);
     pthread_mutex_destroy(&job->lock);
     pthread_cond_destroy(&job->cond);
     free(job);

@@ -52,6 +52,7 @@ sl_job *sl_job_new(const sl_conf *conf, char *errstr, size_t errstr_size) {
     pthread_mutex_init(&job->lock, NULL);
     pthread_cond_init(&job->cond, NULL);
     job->pending_id = -1;
+    job->latency = sl_result_latency_new();
     return job;
 }
 
@@ -179,6 +180,12 @@ static void exchange(sl_task *t, sl_batch *b) {
 
 static void flush_emitter(sl_emitter *e);
 
+/* A window's Top-N is its last result: it reaching a sink ends the window's latency. */
+static void record_result_latency(sl_task *t, const sl_batch *b) {
+    for (uint32_t i = 0; i < b->count; i++)
+        sl_result_latency_result(t->job->latency, SL_BATCH_ITEMS(b, sl_top_pages)[i].window_end);
+}
+
 /* Give batch b, produced by chain position `from` (-1 = the task's input or
  * source), to the next operator that takes it, or to the exchange. */
 void sl_task_deliver(sl_task *t, int from, sl_batch *b) {
@@ -194,6 +201,7 @@ void sl_task_deliver(sl_task *t, int from, sl_batch *b) {
         return;
     }
     sl_op_slot *op = &t->ops[next];
+    if (b->kind == SL_BATCH_TOP_PAGES && op->plugin->is_sink) record_result_latency(t, b);
     op->current_in = b;
     op->forwarded = false;
     op->records_in += b->count;
@@ -354,9 +362,11 @@ static void *source_task_main(void *arg) {
         }
         if (wm > source_wm) {
             source_wm = wm;
+            if (t->source_ctx.parallelism == 1) sl_result_latency_watermark(job->latency, wm);
             sl_task_watermark(t, wm);
         }
         if (st == SL_SOURCE_END) {
+            if (t->source_ctx.parallelism == 1) sl_result_latency_watermark(job->latency, SL_WATERMARK_MAX);
             sl_task_watermark(t, SL_WATERMARK_MAX);
             finished = true;
             sl_coordinator_source_finished(job, true);

@@ -13,6 +13,7 @@
 #include "engine/input_watermarks.h"
 #include "engine/job.h"
 #include "engine/operator.h"
+#include "engine/result_latency.h"
 
 #define SL_MAX_STAGES 8
 
@@ -112,6 +113,8 @@ struct sl_job {
     uint32_t commits_outstanding;
     bool commit_failed;
     uint64_t checkpoints_completed;
+
+    sl_result_latency *latency;              /* watermark-to-result latency (single-source jobs) */
 };
 
 int64_t sl_now_ms(void);

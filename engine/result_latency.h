@@ -1,0 +1,28 @@
+/* result_latency.h -- how long after the watermark passes a window's end its results reach a sink.
+ *
+ * The source task records when its watermark advanced (wall clock, in a ring
+ * of the most recent advances); when a window's Top-N record -- the last
+ * result of a window -- reaches a sink, the latency is the time since the
+ * watermark first reached that window's end. At the end of a run the job logs
+ * p50 and p99 (bench/run.sh reads that line). It measures emission, not the
+ * exactly-once commit, and only jobs whose source runs as one subtask (with
+ * several, the combined watermark is their minimum, which no single source
+ * task sees). Thread-safe: one writer (the source), one reader (the sink). */
+#ifndef SL_RESULT_LATENCY_H
+#define SL_RESULT_LATENCY_H
+
+#include <stdint.h>
+
+typedef struct sl_result_latency sl_result_latency;
+
+sl_result_latency *sl_result_latency_new(void);
+void sl_result_latency_free(sl_result_latency *l);
+/* The (single) source's watermark advanced to wm now. */
+void sl_result_latency_watermark(sl_result_latency *l, int64_t wm);
+/* The results of the window ending at window_end reached a sink now. Samples
+ * whose watermark advance has left the ring are dropped. */
+void sl_result_latency_result(sl_result_latency *l, int64_t window_end);
+/* Windows measured so far and their latency percentiles in ms (0 without samples). */
+uint64_t sl_result_latency_summary(sl_result_latency *l, double *p50_ms, double *p99_ms, double *max_ms);
+
+#endif
