@@ -444,8 +444,12 @@ sl_err sl_job_run(sl_job *job, char *errstr, size_t errstr_size) {
     sl_err err = setup_checkpoint_dirs(job, errstr, errstr_size);
     if (!err) err = build(job, errstr, errstr_size);
     bool finished = false;
+    int64_t recover_started = sl_now_ms();
     if (!err) err = recover(job, &finished, errstr, errstr_size);
     if (err) return err;
+    if (job->restored_id > 0)
+        sl_log_info("checkpoint", "checkpoint %lld restored in %lld ms; starting the workers",
+                    (long long)job->restored_id, (long long)(sl_now_ms() - recover_started));
     if (finished) {
         sl_log_info("job", "the job already finished at checkpoint %lld; nothing to do", (long long)job->restored_id);
         return SL_OK;

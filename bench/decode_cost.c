@@ -1,0 +1,158 @@
+/* decode_cost.c -- per-event cost of decoding clickstream events: JSON (jansson) versus Avro.
+ *
+ * Generates events, encodes every one as a JSON line (sl_event_to_json) and
+ * as an Avro wire record (sl_avro_encode_event), then times, per event:
+ *   json_event   sl_event_from_json: jansson parse + field extraction + validation
+ *   json_parse   jansson's json_loadb + json_decref alone (the parser's share)
+ *   avro_event   sl_avro_decode_event (avro-c, the Kafka source's Avro path)
+ * and prints one "name ns/event" line each, the median of --runs passes.
+ *
+ *   decode_cost --events 200000 --runs 3 */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "avro/avro_serde.h"
+#include "operators/event_json.h"
+#include "operators/generator.h"
+
+typedef struct encoded {
+    char *bytes;          /* every record back to back */
+    size_t *offsets;      /* record i is bytes[offsets[i] .. offsets[i+1]) */
+    size_t len, cap;
+    uint64_t n;
+} encoded;
+
+static void push(encoded *e, const void *data, size_t len) {
+    while (e->len + len > e->cap) {
+        e->cap = e->cap ? 2 * e->cap : 1 << 20;
+        e->bytes = realloc(e->bytes, e->cap);
+    }
+    memcpy(e->bytes + e->len, data, len);
+    e->len += len;
+    e->offsets[++e->n] = e->len;
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+typedef int (*decode_fn)(void *ctx, const char *data, size_t len, sl_arena *arena);
+
+static int json_event(void *ctx, const char *data, size_t len, sl_arena *arena) {
+    sl_event ev;
+    char reason[256];
+    return sl_event_from_json(data, len, ctx, &ev, arena, reason, sizeof(reason)) != SL_OK;
+}
+
+static int json_parse(void *ctx, const char *data, size_t len, sl_arena *arena) {
+    json_t *j = json_loadb(data, len, 0, NULL);
+    json_decref(j);
+    return j == NULL;
+}
+
+static int avro_event(void *ctx, const char *data, size_t len, sl_arena *arena) {
+    sl_event ev;
+    char reason[256];
+    return sl_avro_decode_event(ctx, (const uint8_t *)data, len, &ev, arena, reason, sizeof(reason)) != SL_OK;
+}
+
+static int by_value(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median ns/event over `runs` passes; -1 when a record fails to decode. */
+static double time_decoder(decode_fn fn, void *ctx, const encoded *e, int runs) {
+    double ns[16];
+    sl_arena arena;
+    sl_arena_init(&arena, 1 << 20);
+    for (int r = 0; r < runs; r++) {
+        double t0 = now_s();
+        for (uint64_t i = 0; i < e->n; i++) {
+            if (fn(ctx, e->bytes + e->offsets[i], e->offsets[i + 1] - e->offsets[i], &arena)) {
+                sl_arena_free(&arena);
+                return -1;
+            }
+            if ((i & 1023) == 1023) sl_arena_reset(&arena);   /* as a recycled batch would */
+        }
+        ns[r] = (now_s() - t0) * 1e9 / (double)e->n;
+        sl_arena_reset(&arena);
+    }
+    sl_arena_free(&arena);
+    qsort(ns, (size_t)runs, sizeof(double), by_value);
+    return ns[runs / 2];
+}
+
+int main(int argc, char **argv) {
+    static const struct option opts[] = {{"events", 1, 0, 'e'}, {"runs", 1, 0, 'r'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    uint64_t events = 200000;
+    int runs = 3, c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'e') events = strtoull(optarg, NULL, 10);
+        else if (c == 'r') runs = atoi(optarg);
+        else {
+            fprintf(c == 'h' ? stdout : stderr, "Usage: decode_cost [--events N] [--runs R (1..15)]\n");
+            return c == 'h' ? 0 : 2;
+        }
+    }
+    if (events == 0 || runs < 1 || runs > 15) {
+        fprintf(stderr, "decode_cost: --events must be > 0 and --runs 1..15\n");
+        return 2;
+    }
+    char err[512];
+    sl_avro_registry *reg = NULL;
+    sl_avro_encoder *enc = NULL;
+    sl_avro_decoder *dec = NULL;
+    if (sl_avro_registry_open(NULL, &reg, err, sizeof(err)) ||
+        sl_avro_encoder_new(reg, "ClickstreamEvent", &enc, err, sizeof(err)) ||
+        sl_avro_decoder_new(reg, "ClickstreamEvent", &dec, err, sizeof(err))) {
+        fprintf(stderr, "decode_cost: cannot set up Avro: %s\n", err);
+        return 1;
+    }
+    sl_gen_conf gc;
+    sl_gen_conf_default(&gc);
+    gc.events = events;
+    sl_gen *gen = sl_gen_new(&gc);
+    sl_arena arena;
+    sl_arena_init(&arena, 1 << 20);
+    encoded json = {.offsets = calloc(events + 1, sizeof(size_t))};
+    encoded avro = {.offsets = calloc(events + 1, sizeof(size_t))};
+    char buf[8192];
+    sl_event ev;
+    while (json.n < events && sl_gen_next(gen, &ev, &arena)) {
+        size_t n = sl_event_to_json(&ev, buf, sizeof(buf));
+        size_t alen = 0;
+        if (n >= sizeof(buf) ||
+            sl_avro_encode_event(enc, &ev, (uint8_t *)buf + n, sizeof(buf) - n, &alen, err, sizeof(err))) {
+            fprintf(stderr, "decode_cost: cannot encode event %llu: %s\n", (unsigned long long)json.n, err);
+            return 1;
+        }
+        push(&json, buf, n);
+        push(&avro, buf + n, alen);
+        sl_arena_reset(&arena);
+    }
+    sl_event_limits lim;
+    sl_event_limits_default(&lim);
+    printf("events %llu json_bytes_per_event %.1f avro_bytes_per_event %.1f\n", (unsigned long long)json.n,
+           (double)json.len / (double)json.n, (double)avro.len / (double)avro.n);
+    printf("json_event %.1f ns/event\n", time_decoder(json_event, &lim, &json, runs));
+    printf("json_parse %.1f ns/event\n", time_decoder(json_parse, NULL, &json, runs));
+    printf("avro_event %.1f ns/event\n", time_decoder(avro_event, dec, &avro, runs));
+
+    free(json.bytes);
+    free(json.offsets);
+    free(avro.bytes);
+    free(avro.offsets);
+    sl_arena_free(&arena);
+    sl_gen_free(gen);
+    sl_avro_decoder_free(dec);
+    sl_avro_encoder_free(enc);
+    sl_avro_registry_close(reg);
+    return 0;
+}

@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""report.py -- turns bench/run.sh's key=value measurements into latest.json, the chart data and a table.
+
+Usage: report.py VALUES JSON_OUT DAT_OUT
+Ratios and target checks are computed here from the medians run.sh measured;
+a measurement that did not produce a number is null and its target unmet."""
+import json
+import sys
+
+
+def parse(path):
+    root = {}
+    with open(path) as f:
+        for line in f:
+            key, _, raw = line.rstrip("\n").partition("=")
+            try:
+                value = json.loads(raw) if raw else None
+            except json.JSONDecodeError:
+                value = raw
+            node = root
+            parts = key.split(".")
+            for p in parts[:-1]:
+                node = node.setdefault(p, {})
+            node[parts[-1]] = value
+    return root
+
+
+def ratio(a, b):
+    return round(a / b, 3) if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b else None
+
+
+def at_most(v, limit):
+    return isinstance(v, (int, float)) and v <= limit
+
+
+def at_least(v, limit):
+    return isinstance(v, (int, float)) and v >= limit
+
+
+def derive(r):
+    t, c, o = r["throughput"], r["cost"], r["overlap"]
+    t["scaling_rocksdb_p2_over_p1"] = ratio(t.get("rocksdb_p2"), t.get("rocksdb_p1"))
+    t["scaling_memory_p2_over_p1"] = ratio(t.get("memory_p2"), t.get("memory_p1"))
+    c["engine_rocksdb_p1_over_baseline"] = ratio(t.get("rocksdb_p1"), c.get("baseline_eps"))
+    c["engine_memory_p1_over_baseline"] = ratio(t.get("memory_p1"), c.get("baseline_eps"))
+    for panes in (1, 6, 30, 300):
+        eps = o.get(f"eps_{panes}")
+        o[f"ns_per_event_{panes}"] = round(1e9 / eps, 1) if isinstance(eps, (int, float)) and eps else None
+    o["cost_300_over_1"] = ratio(o.get("ns_per_event_300"), o.get("ns_per_event_1"))
+    m = r["memory"]
+    rss = m.get("users_x1_peak_rss_kb")
+    r["targets"] = {
+        "rocksdb_p1_2M_eps": at_least(t.get("rocksdb_p1"), 2_000_000),
+        "p2_scaling_1_7x": at_least(t["scaling_rocksdb_p2_over_p1"], 1.7),
+        "engine_half_of_baseline": at_least(c["engine_rocksdb_p1_over_baseline"], 0.5),
+        "kafka_300k_eps": False,
+        "overlap_300_within_1_5x_of_1": at_most(o["cost_300_over_1"], 1.5),
+        "p99_latency_200ms": at_most(r["latency"].get("p99_ms"), 200),
+        "peak_rss_256mb": at_most(rss / 1024 if isinstance(rss, (int, float)) else None, 256),
+        "startup_200ms": at_most(r["startup"].get("whole_run_ms"), 200),
+    }
+
+
+def table(r):
+    t, c, o, l, m = r["throughput"], r["cost"], r["overlap"], r["latency"], r["memory"]
+    rows = [
+        ("machine", f'{r["machine"]["nproc"]} cores, {r["machine"]["cpu_model"]}, {r["machine"]["kernel"]}'),
+        ("throughput memory p1 / p2", f'{t.get("memory_p1")} / {t.get("memory_p2")} events/s'),
+        ("throughput rocksdb p1 / p2", f'{t.get("rocksdb_p1")} / {t.get("rocksdb_p2")} events/s '
+                                        f'(x{t["scaling_rocksdb_p2_over_p1"]})'),
+        ("COST baseline", f'{c.get("baseline_eps")} events/s; engine rocksdb p1 / baseline = '
+                          f'{c["engine_rocksdb_p1_over_baseline"]}; same output: {c.get("output_equal")}'),
+        ("Kafka end to end", "not available: " + str(r["kafka"].get("reason")) if not r["kafka"].get("available")
+         else "see JSON"),
+        ("window panes 1/6/30/300", " / ".join(f'{o.get(f"ns_per_event_{p}")}' for p in (1, 6, 30, 300))
+         + f' ns/event (300 vs 1: x{o["cost_300_over_1"]})'),
+        ("latency p50 / p99", f'{l.get("p50_ms")} / {l.get("p99_ms")} ms over {l.get("windows")} windows '
+                              f'at {l.get("rate")} events/s'),
+    ]
+    for users, ck in sorted(r["checkpoint"].items(), key=lambda kv: int(kv[0][1:])):
+        rows.append((f"checkpoint, {users[1:]} users", f'median {ck.get("duration_ms_median")} ms, max '
+                     f'{ck.get("duration_ms_max")} ms, {ck.get("size_bytes")} bytes ({ck.get("count")} taken)'))
+    rows += [
+        ("recovery after SIGKILL", f'restore {r["recovery"].get("restore_ms")} ms; restart to workers '
+                                   f'{r["recovery"].get("restart_to_workers_ms")} ms'),
+        ("peak RSS default / 100x users", f'{m.get("users_x1_peak_rss_kb")} / {m.get("users_x100_peak_rss_kb")} KB'),
+        ("startup (whole 1-event run)", f'{r["startup"].get("whole_run_ms")} ms'),
+        ("decode json / jansson parse / avro", f'{r["decode"].get("json_event_ns")} / '
+                                               f'{r["decode"].get("json_parse_ns")} / '
+                                               f'{r["decode"].get("avro_event_ns")} ns/event'),
+    ]
+    rows += [(f"target {k}", "met" if v else "MISSED") for k, v in r["targets"].items()]
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
+
+
+def chart_data(r):
+    t, c, o = r["throughput"], r["cost"], r["overlap"]
+    lines = ["# label value  (block 0: events/s; block 1: ns/event by panes)"]
+    for label, v in (("memory-p1", t.get("memory_p1")), ("memory-p2", t.get("memory_p2")),
+                     ("rocksdb-p1", t.get("rocksdb_p1")), ("rocksdb-p2", t.get("rocksdb_p2")),
+                     ("COST-baseline", c.get("baseline_eps"))):
+        lines.append(f"{label} {v if v is not None else 0}")
+    lines += ["", ""]
+    for panes in (1, 6, 30, 300):
+        v = o.get(f"ns_per_event_{panes}")
+        lines.append(f"{panes} {v if v is not None else 0}")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    values, json_out, dat_out = sys.argv[1:4]
+    r = parse(values)
+    derive(r)
+    with open(json_out, "w") as f:
+        json.dump(r, f, indent=2, sort_keys=True)
+        f.write("\n")
+    with open(dat_out, "w") as f:
+        f.write(chart_data(r))
+    print(table(r))
+
+
+if __name__ == "__main__":
+    main()

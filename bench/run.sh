@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# bench/run.sh -- sluice's benchmark suite: runs every workload, writes
+# results/latest.json and results/latest.png, prints a table. See bench/README.md.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${SLUICE_BUILD_DIR:-$root/build}
+out=$root/bench/results
+quick=0
+runs=
+events=
+
+usage() {
+    cat <<EOF
+Usage: bench/run.sh [--quick] [--runs N] [--events N] [--build DIR] [--out DIR]
+
+Runs the sluice benchmark workloads (see bench/README.md) and writes
+DIR/latest.json, DIR/latest.png (when gnuplot is installed) and a table on stdout.
+
+  --quick       small inputs, one run per measurement (a smoke run)
+  --runs N      runs per measurement; the median is reported [default: 3, --quick: 1]
+  --events N    events of the throughput workloads [default: 2000000, --quick: 50000]
+  --build DIR   build directory with sluice and bench/ programs [default: build]
+  --out DIR     results directory [default: bench/results]
+EOF
+}
+
+while [ $# -gt 0 ]; do
+    case $1 in
+    --quick) quick=1 ;;
+    --runs) runs=$2; shift ;;
+    --events) events=$2; shift ;;
+    --build) build=$2; shift ;;
+    --out) out=$2; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "bench/run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+sluice=$build/sluice
+for prog in "$sluice" "$build/bench/cost_baseline" "$build/bench/decode_cost"; do
+    [ -x "$prog" ] || { echo "bench/run.sh: $prog is missing; build first (scripts/build.sh)" >&2; exit 2; }
+done
+[ -x /usr/bin/time ] || { echo "bench/run.sh: /usr/bin/time is missing (apt-get install time)" >&2; exit 2; }
+
+# Sizes: full runs are long enough to amortize start-up; --quick only checks that everything runs.
+if [ $quick = 1 ]; then
+    runs=${runs:-1}; events=${events:-50000}
+    overlap_events=20000; latency_events=50000; latency_rate=50000
+    rss_events=50000; ckpt_events=20000; ckpt_users="1000 10000"; recovery_events=30000; decode_events=20000
+    ckpt_interval=200; paced_secs=1
+else
+    runs=${runs:-3}; events=${events:-2000000}
+    overlap_events=300000; latency_events=1000000; latency_rate=200000
+    rss_events=1000000; ckpt_events=1000000; ckpt_users="1000 10000 100000"; recovery_events=3000000
+    decode_events=200000; ckpt_interval=1000; paced_secs=4
+fi
+job=$root/jobs/clickstream.yaml
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$out"
+vals=$tmp/values       # key=value lines, turned into JSON at the end
+: >"$vals"
+put() { echo "$1=$2" >>"$vals"; }
+
+median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "null"; else print a[int((NR + 1) / 2)]}'; }
+log() { echo "bench: $*" >&2; }
+
+# Run the clickstream job on the memory source; print its events/s (or fail).
+engine_eps() {
+    local logf=$tmp/engine.log
+    "$sluice" run "$job" --http-port 0 --set source.type=memory --set sink.type=null "$@" 2>"$logf" >/dev/null ||
+        { cat "$logf" >&2; return 1; }
+    sed -n 's/.*memory source: replayed .* = \([0-9]*\) events\/s.*/\1/p' "$logf"
+}
+
+# ---- machine ----
+put machine.nproc "$(nproc)"
+put machine.cpu_model "\"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)\""
+put machine.kernel "\"$(uname -r)\""
+put machine.date "\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\""
+put suite.quick "$([ $quick = 1 ] && echo true || echo false)"
+put suite.runs "$runs"
+
+# ---- 1. core throughput: memory source, null sink, checkpoints every 10 s ----
+put throughput.events "$events"
+for backend in memory rocksdb; do
+    for p in 1 2; do
+        log "throughput: $backend state, parallelism $p, $events events x $runs"
+        for _ in $(seq "$runs"); do
+            engine_eps --parallelism $p --set state.backend=$backend --set generator.events="$events" \
+                --checkpoint-interval 10000
+        done | median >"$tmp/m"
+        put "throughput.${backend}_p$p" "$(cat "$tmp/m")"
+    done
+done
+
+# ---- 2. COST baseline: same events, one plain loop; output must equal the engine's ----
+log "COST baseline: $events events x $runs"
+for _ in $(seq "$runs"); do
+    "$build/bench/cost_baseline" --events "$events" --out-of-order-ms 5000 |
+        sed -n 's/.* = \([0-9]*\) events\/s.*/\1/p'
+done | median >"$tmp/m"
+put cost.baseline_eps "$(cat "$tmp/m")"
+"$build/bench/cost_baseline" --events 20000 --seed 3 --out "$tmp/baseline.jsonl" >/dev/null
+"$sluice" run "$job" --http-port 0 --parallelism 2 --set source.type=memory --set generator.events=20000 \
+    --set generator.seed=3 --output "$tmp/engine.jsonl" 2>/dev/null
+if [ -s "$tmp/engine.jsonl" ] && cmp -s <(sort "$tmp/baseline.jsonl") <(sort "$tmp/engine.jsonl"); then
+    put cost.output_equal true
+else
+    put cost.output_equal false
+fi
+
+# ---- 3. end to end through Kafka ----
+if "$sluice" gen --help 2>/dev/null | grep -q -- '--brokers' && "$sluice" run --help 2>/dev/null | grep -q -- '--bounded'; then
+    put kafka.available false
+    put kafka.reason '"sluice gen --brokers and run --bounded exist now, but this suite does not drive them yet"'
+else
+    put kafka.available false
+    put kafka.reason '"this sluice has no `sluice gen --brokers` / `sluice run --brokers --bounded` (the Kafka generator and bounded Kafka source are not merged yet)"'
+fi
+
+# ---- 4. window cost versus overlap: slide 10 s, size = 1, 6, 30, 300 panes ----
+put overlap.events "$overlap_events"
+for panes in 1 6 30 300; do
+    log "window overlap: $panes panes, $overlap_events events x $runs"
+    for _ in $(seq "$runs"); do
+        engine_eps --parallelism 1 --set generator.events="$overlap_events" \
+            --set window.slide_ms=10000 --set window.size_ms=$((panes * 10000))
+    done | median >"$tmp/m"
+    put "overlap.eps_$panes" "$(cat "$tmp/m")"
+done
+
+# ---- 5. latency: watermark past a window's end -> its Top-N at the sink, throttled source ----
+log "latency: $latency_events events at $latency_rate events/s"
+"$sluice" run "$job" --http-port 0 --parallelism 1 --set source.type=memory --set sink.type=null \
+    --set generator.events="$latency_events" --max-rate "$latency_rate" 2>"$tmp/lat.log" >/dev/null
+put latency.rate "$latency_rate"
+put latency.windows "$(sed -n 's/.*result latency.*: \([0-9]*\) windows.*/\1/p' "$tmp/lat.log")"
+put latency.p50_ms "$(sed -n 's/.*result latency.* p50 \([0-9.]*\) ms.*/\1/p' "$tmp/lat.log")"
+put latency.p99_ms "$(sed -n 's/.*result latency.* p99 \([0-9.]*\) ms.*/\1/p' "$tmp/lat.log")"
+
+# ---- 6. checkpoints: duration and size against state size; recovery after SIGKILL ----
+# The source is paced to last about paced_secs, so that several checkpoints are taken.
+for users in $ckpt_users; do
+    log "checkpoints: $users users, $ckpt_events events, every $ckpt_interval ms"
+    rm -rf "$tmp/ckpt"
+    "$sluice" run "$job" --http-port 0 --parallelism 1 --set source.type=memory --set sink.type=null \
+        --set generator.events="$ckpt_events" --set generator.users="$users" --max-rate $((ckpt_events / paced_secs)) \
+        --checkpoint-dir "$tmp/ckpt" --checkpoint-interval "$ckpt_interval" 2>"$tmp/ck.log" >/dev/null
+    sed -n 's/.*checkpoint [0-9]* complete in \([0-9]*\) ms.*/\1/p' "$tmp/ck.log" >"$tmp/durations"
+    put "checkpoint.u$users.count" "$(wc -l <"$tmp/durations")"
+    put "checkpoint.u$users.duration_ms_median" "$(median <"$tmp/durations")"
+    put "checkpoint.u$users.duration_ms_max" "$(sort -g "$tmp/durations" | tail -1)"
+    newest=$(ls -d "$tmp"/ckpt/chk-* | sort -t- -k2 -n | tail -1)
+    put "checkpoint.u$users.size_bytes" "$(du -sb "$newest" | cut -f1)"
+done
+
+log "recovery: SIGKILL after the first checkpoint, then restart"
+"$sluice" gen --events "$recovery_events" --seed 5 --out-of-order-ms 5000 --out "$tmp/rec.jsonl" 2>/dev/null
+rm -rf "$tmp/rck"
+rec_args=(run "$job" --http-port 0 --parallelism 2 --input "$tmp/rec.jsonl" --set sink.type=null
+    --checkpoint-dir "$tmp/rck" --checkpoint-interval "$ckpt_interval" --max-rate $((recovery_events / paced_secs)))
+"$sluice" "${rec_args[@]}" 2>"$tmp/rec1.log" >/dev/null &
+pid=$!
+for _ in $(seq 300); do
+    grep -q 'complete in' "$tmp/rec1.log" && break
+    sleep 0.05
+done
+kill -KILL $pid 2>/dev/null || true
+wait $pid 2>/dev/null || true
+start_ms=$(date +%s%3N)
+"$sluice" "${rec_args[@]}" 2>"$tmp/rec2.log" >/dev/null
+restored=$(sed -n 's/^\([0-9T:.-]*\)Z .*checkpoint [0-9]* restored in \([0-9]*\) ms.*/\1 \2/p' "$tmp/rec2.log")
+if [ -n "$restored" ]; then
+    ts_ms=$(date -u -d "${restored% *}Z" +%s%3N)
+    put recovery.restore_ms "${restored#* }"
+    put recovery.restart_to_workers_ms "$((ts_ms - start_ms))"
+else
+    put recovery.restore_ms null
+    put recovery.restart_to_workers_ms null
+fi
+
+# ---- 7. peak RSS: the generator source (no pre-generated events), default job, 1x and 100x users ----
+for mult in 1 100; do
+    users=$((1000 * mult))
+    log "memory: $rss_events events, $users users"
+    /usr/bin/time -v "$sluice" run "$job" --http-port 0 --set sink.type=null --set generator.events="$rss_events" \
+        --set generator.users=$users 2>"$tmp/rss.log" >/dev/null
+    put "memory.users_x${mult}_peak_rss_kb" "$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tmp/rss.log")"
+done
+
+# ---- startup: a whole run of a one-event file bounds startup to the first processed event ----
+"$sluice" gen --events 1 --out "$tmp/one.jsonl" 2>/dev/null
+for _ in $(seq "$runs"); do
+    t0=$(date +%s%N)
+    "$sluice" run "$job" --http-port 0 --input "$tmp/one.jsonl" --set sink.type=null 2>/dev/null >/dev/null
+    echo $((($(date +%s%N) - t0) / 1000000))
+done | median >"$tmp/m"
+put startup.whole_run_ms "$(cat "$tmp/m")"
+
+# ---- decoding: JSON (jansson) vs Avro, ns per event ----
+log "decode: $decode_events events"
+"$build/bench/decode_cost" --events "$decode_events" --runs "$runs" >"$tmp/dec.txt"
+put decode.json_event_ns "$(sed -n 's/^json_event \([0-9.]*\).*/\1/p' "$tmp/dec.txt")"
+put decode.json_parse_ns "$(sed -n 's/^json_parse \([0-9.]*\).*/\1/p' "$tmp/dec.txt")"
+put decode.avro_event_ns "$(sed -n 's/^avro_event \([0-9.]*\).*/\1/p' "$tmp/dec.txt")"
+
+# ---- JSON, table, chart ----
+python3 "$root/bench/report.py" "$vals" "$out/latest.json" "$out/latest.dat"
+if command -v gnuplot >/dev/null; then
+    gnuplot -e "datafile='$out/latest.dat'; outfile='$out/latest.png'" "$root/bench/chart.gp"
+else
+    log "gnuplot is not installed: no chart (apt-get install gnuplot-nox)"
+fi

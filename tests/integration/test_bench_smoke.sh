@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The benchmark suite runs end to end (bench/run.sh --quick on a small input)
+# and its latest.json has every field with a value; the memory source gives
+# the generator's events, so the COST baseline's output equals the engine's.
+# No assertion on speed: CI machines vary.
+set -euo pipefail
+: "${SLUICE_BIN:?}" "${SLUICE_SOURCE_DIR:?}" "${SLUICE_BUILD_DIR:?}"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$SLUICE_SOURCE_DIR/bench/run.sh" --quick --events 20000 --build "$SLUICE_BUILD_DIR" --out "$work/results" \
+    >"$work/table.txt" 2>"$work/run.log" || { cat "$work/run.log" >&2; fail "bench/run.sh --quick exited $?"; }
+[ -s "$work/results/latest.json" ] || fail "no latest.json"
+if command -v gnuplot >/dev/null; then
+    [ -s "$work/results/latest.png" ] || fail "gnuplot is installed but no latest.png was written"
+fi
+grep -q "^target rocksdb_p1_2M_eps" "$work/table.txt" || fail "the table has no target rows"
+
+python3 - "$work/results/latest.json" <<'PY' || fail "latest.json is incomplete (see above)"
+import json, sys
+r = json.load(open(sys.argv[1]))
+numbers = {
+    "machine": ["nproc"],
+    "throughput": ["events", "memory_p1", "memory_p2", "rocksdb_p1", "rocksdb_p2",
+                   "scaling_rocksdb_p2_over_p1", "scaling_memory_p2_over_p1"],
+    "cost": ["baseline_eps", "engine_rocksdb_p1_over_baseline", "engine_memory_p1_over_baseline"],
+    "overlap": ["events"] + [f"{k}_{p}" for p in (1, 6, 30, 300) for k in ("eps", "ns_per_event")]
+               + ["cost_300_over_1"],
+    "latency": ["rate", "windows", "p50_ms", "p99_ms"],
+    "recovery": ["restore_ms", "restart_to_workers_ms"],
+    "memory": ["users_x1_peak_rss_kb", "users_x100_peak_rss_kb"],
+    "startup": ["whole_run_ms"],
+    "decode": ["json_event_ns", "json_parse_ns", "avro_event_ns"],
+}
+bad = [f"{sec}.{k}" for sec, keys in numbers.items() for k in keys
+       if not isinstance(r.get(sec, {}).get(k), (int, float)) or r[sec][k] < 0]
+for k in ("cpu_model", "kernel", "date"):
+    if not r["machine"].get(k): bad.append("machine." + k)
+for users in ("u1000", "u10000"):
+    ck = r.get("checkpoint", {}).get(users, {})
+    for k in ("count", "duration_ms_median", "duration_ms_max", "size_bytes"):
+        if not isinstance(ck.get(k), (int, float)): bad.append(f"checkpoint.{users}.{k}")
+if not isinstance(r.get("kafka", {}).get("available"), bool) or (not r["kafka"]["available"] and not r["kafka"].get("reason")):
+    bad.append("kafka.available/reason")
+if r.get("cost", {}).get("output_equal") is not True:
+    bad.append("cost.output_equal (the COST baseline's results differ from the engine's)")
+if len(r.get("targets", {})) != 8 or not all(isinstance(v, bool) for v in r["targets"].values()):
+    bad.append("targets")
+if r["latency"]["windows"] < 1 or r["checkpoint"]["u1000"]["count"] < 1:
+    bad.append("latency.windows or checkpoint count is 0")
+if bad:
+    print("missing or invalid: " + ", ".join(bad), file=sys.stderr)
+    sys.exit(1)
+PY
+echo "bench smoke: OK"
