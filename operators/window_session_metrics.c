@@ -11,7 +11,13 @@
  * falls in a window already closed (end + allowed lateness ≤ watermark) goes
  * to the late-events side output and is excluded from every window, so the
  * stages downstream never see it and all results agree (docs/metrics.md).
- * Accepted events are forwarded unchanged to the page stage. */
+ * Accepted events are forwarded unchanged to the page stage.
+ *
+ * Without allowed lateness a pane no longer changes once a window holding it
+ * fires, so firing is incremental (session_window_agg.h): panes enter and
+ * leave running aggregates once each instead of being merged once per window
+ * they belong to. With allowed lateness, and for re-fires, every firing
+ * merges the window's panes as described above. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +27,7 @@
 #include "engine/timer.h"
 #include "engine/window.h"
 #include "operators/page_dictionary.h"
+#include "operators/session_window_agg.h"
 #include "operators/window_refire.h"
 
 /* State value: one session in one pane. */
@@ -101,6 +108,12 @@ typedef struct session_metrics {
     sl_page_dict *dict;
     sl_window_refire refire;
     int64_t watermark;
+    /* incremental firing: the panes in the running aggregates (rebuilt after a restore) */
+    sl_session_agg *agg;
+    sl_pane_set entered;
+    sl_emitter *firing_out;
+    int64_t firing_end;
+    int64_t visiting_pane;            /* the pane whose sessions enter or leave */
     /* scratch for firing */
     sl_hash_index session_index;
     session_acc *sessions;
@@ -126,6 +139,7 @@ static sl_err sm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t er
     m->ctx = ctx;
     m->panes = sl_state_declare(ctx->state, "session_panes", &SESSION_PANE_OPS);
     m->dict = sl_page_dict_new();
+    m->agg = sl_session_agg_new();
     m->watermark = SL_WATERMARK_MIN;
     sl_timers_init(&m->timers);
     sl_hash_index_init(&m->session_index);
@@ -151,7 +165,8 @@ static void add_event(session_metrics *m, const sl_event *ev) {
 }
 
 static void fire(session_metrics *m, int64_t end, sl_emitter *out);
-static void refire_one(int64_t end, void *opaque, sl_emitter *out) { fire(opaque, end, out); }
+static void merge_and_fire(session_metrics *m, int64_t end, sl_emitter *out);
+static void refire_one(int64_t end, void *opaque, sl_emitter *out) { merge_and_fire(opaque, end, out); }
 
 static sl_err sm_process(void *self, sl_batch *in, sl_emitter *out, char *errstr, size_t errstr_size) {
     session_metrics *m = self;
@@ -223,7 +238,18 @@ static sl_session_partial *partial_for(session_metrics *m, uint64_t page) {
     return &m->partials[i];
 }
 
-static void fire(session_metrics *m, int64_t end, sl_emitter *out) {
+static void emit_partial(session_metrics *m, sl_emitter *out, const sl_session_partial *p, int64_t end) {
+    sl_batch *b;
+    sl_session_partial *rec = sl_emit(out, SL_BATCH_SESSION_PARTIALS, &b);
+    *rec = *p;
+    rec->window_start = end - m->spec.size;
+    rec->window_end = end;
+    rec->from_subtask = m->ctx->subtask;
+    rec->page = sl_batch_copy_str(b, sl_page_dict_get(m->dict, rec->page_hash));
+}
+
+/* Merge every pane of the window [end - size, end) per session. */
+static void merge_and_fire(session_metrics *m, int64_t end, sl_emitter *out) {
     int64_t start = end - m->spec.size;
     sl_hash_index_clear(&m->session_index);
     sl_hash_index_clear(&m->page_index);
@@ -242,15 +268,64 @@ static void fire(session_metrics *m, int64_t end, sl_emitter *out) {
         entry->entry_sessions++;
         if (s->events == 1) entry->bounced_sessions++;
     }
-    for (uint32_t i = 0; i < m->page_index.count; i++) {
-        sl_batch *b;
-        sl_session_partial *rec = sl_emit(out, SL_BATCH_SESSION_PARTIALS, &b);
-        *rec = m->partials[i];
-        rec->window_start = start;
-        rec->window_end = end;
-        rec->from_subtask = m->ctx->subtask;
-        rec->page = sl_batch_copy_str(b, sl_page_dict_get(m->dict, rec->page_hash));
+    for (uint32_t i = 0; i < m->page_index.count; i++) emit_partial(m, out, &m->partials[i], end);
+}
+
+/* ---- incremental firing ---- */
+
+static sl_session_pane_entry entry_of(const session_pane *p, int64_t pane) {
+    return (sl_session_pane_entry){pane, p->min_ts, p->max_ts, p->entry_page, p->events, p->n_pages, p->pages};
+}
+
+static int visit_enter(const void *key, size_t key_len, uint64_t key_hash, void *value, void *opaque) {
+    session_metrics *m = opaque;
+    sl_session_pane_entry e = entry_of(value, m->visiting_pane);
+    sl_session_agg_enter(m->agg, key_hash, &e);
+    return 0;
+}
+
+static int visit_leave(const void *key, size_t key_len, uint64_t key_hash, void *value, void *opaque) {
+    session_metrics *m = opaque;
+    sl_session_pane_entry e = entry_of(value, m->visiting_pane);
+    sl_session_agg_leave(m->agg, key_hash, &e);
+    return 0;
+}
+
+/* Take the oldest entered pane out of the running aggregates. */
+static void leave_oldest(session_metrics *m) {
+    m->visiting_pane = m->entered.starts[0];
+    sl_state_foreach_in_namespace(m->panes, m->entered.starts[0], visit_leave, m);
+    sl_pane_set_drop_first(&m->entered, 1);
+}
+
+static void emit_page_sums(const sl_session_page_sums *s, void *opaque) {
+    session_metrics *m = opaque;
+    sl_session_partial p = {.page_hash = s->page_hash, .sessions = s->sessions, .duration_sum_ms = s->duration_sum_ms,
+                            .entry_sessions = s->entry_sessions, .bounced_sessions = s->bounced_sessions};
+    emit_partial(m, m->firing_out, &p, m->firing_end);
+}
+
+/* Windows fire in end order: panes older than the window leave, the
+ * window's panes not yet in the aggregates enter (ascending), and the
+ * partials are the aggregates' page sums. */
+static void fire(session_metrics *m, int64_t end, sl_emitter *out) {
+    if (m->spec.allowed_lateness > 0) {
+        merge_and_fire(m, end, out);
+        return;
     }
+    int64_t start = end - m->spec.size;
+    while (m->entered.count && m->entered.starts[0] < start) leave_oldest(m);
+    int64_t newest = m->entered.count ? m->entered.starts[m->entered.count - 1] : INT64_MIN;
+    for (uint32_t i = 0; i < m->active.count; i++) {
+        int64_t pane = m->active.starts[i];
+        if (pane < start || pane >= end || pane <= newest) continue;
+        m->visiting_pane = pane;
+        sl_state_foreach_in_namespace(m->panes, pane, visit_enter, m);
+        sl_pane_set_add(&m->entered, pane);
+    }
+    m->firing_out = out;
+    m->firing_end = end;
+    sl_session_agg_foreach_page(m->agg, emit_page_sums, m);
 }
 
 static void drop_expired_panes(session_metrics *m) {
@@ -258,6 +333,8 @@ static void drop_expired_panes(session_metrics *m) {
     while (n < m->active.count &&
            sl_window_closed(&m->spec, sl_window_last_start(&m->spec, m->active.starts[n]) + m->spec.size,
                             m->watermark)) {
+        /* Every window holding it fired: it leaves the aggregates before its state goes. */
+        if (m->entered.count && m->entered.starts[0] == m->active.starts[n]) leave_oldest(m);
         sl_state_remove_namespace(m->panes, m->active.starts[n]);
         n++;
     }
@@ -309,6 +386,8 @@ static void sm_destroy(void *self) {
     sl_hash_index_free(&m->page_index);
     sl_timers_free(&m->timers);
     sl_pane_set_free(&m->active);
+    sl_pane_set_free(&m->entered);
+    sl_session_agg_free(m->agg);
     sl_window_refire_free(&m->refire);
     sl_page_dict_free(m->dict);
     free(m);

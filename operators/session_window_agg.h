@@ -1,0 +1,63 @@
+/* session_window_agg.h -- running per-session aggregates of a sliding window, and their per-page sums.
+ *
+ * The session stage used to merge every pane of a window per session each
+ * time a window fired: with k panes per window every (session, pane) entry
+ * was merged k times. This keeps, instead, each session's aggregate over the
+ * panes currently in the window, and the per-page partial sums over all
+ * sessions (sessions touching the page, their durations, entries, bounces).
+ * When a pane enters the window (the newest) or leaves it (the oldest), only
+ * the sessions with an entry in that pane change: their old contribution to
+ * the page sums is taken out and the new one added. A window's partials are
+ * then read off the page sums, so the cost per event no longer grows with the
+ * overlap.
+ *
+ * Why it is exact: panes are disjoint time ranges, so a session's earliest
+ * event (and entry page) is its oldest pane's and its latest event its newest
+ * pane's; the event count is a sum and the pages a multiset (page -> number
+ * of the session's panes that visited it), both of which can be subtracted.
+ *
+ * Panes must enter in ascending order and leave oldest first; a session's
+ * entries are the values the pane holds in state (which do not change once a
+ * pane is in the window: with no allowed lateness, an event for it is late). */
+#ifndef SL_SESSION_WINDOW_AGG_H
+#define SL_SESSION_WINDOW_AGG_H
+
+#include <stdint.h>
+
+typedef struct sl_session_agg sl_session_agg;
+
+/* One session's events within one pane. */
+typedef struct sl_session_pane_entry {
+    int64_t pane;
+    int64_t min_ts, max_ts;
+    uint64_t entry_page;       /* page hash of the earliest event */
+    uint32_t events;
+    uint32_t n_pages;
+    const uint64_t *pages;     /* distinct page hashes visited in the pane */
+} sl_session_pane_entry;
+
+sl_session_agg *sl_session_agg_new(void);
+void sl_session_agg_free(sl_session_agg *a);
+/* Forget every session (e.g. to rebuild from state). */
+void sl_session_agg_clear(sl_session_agg *a);
+
+/* Session `session_hash`'s entry of a pane that enters the window (newer
+ * than every pane it holds for that session). */
+void sl_session_agg_enter(sl_session_agg *a, uint64_t session_hash, const sl_session_pane_entry *e);
+/* The same entry leaves the window (it is the session's oldest pane). */
+void sl_session_agg_leave(sl_session_agg *a, uint64_t session_hash, const sl_session_pane_entry *e);
+
+/* The partial sums of one page over the sessions in the window. */
+typedef struct sl_session_page_sums {
+    uint64_t page_hash;
+    uint64_t sessions;           /* sessions with >= 1 event on the page */
+    int64_t duration_sum_ms;     /* sum of (latest - earliest) over those sessions */
+    uint64_t entry_sessions;     /* sessions whose earliest event is on the page */
+    uint64_t bounced_sessions;   /* ... of which had exactly one event */
+} sl_session_page_sums;
+
+/* Visit every page that at least one session in the window touched. */
+void sl_session_agg_foreach_page(const sl_session_agg *a,
+                                 void (*cb)(const sl_session_page_sums *sums, void *opaque), void *opaque);
+
+#endif
