@@ -29,6 +29,12 @@ sl_job *sl_clickstream_job_build(const sl_conf *conf, char *errstr, size_t errst
     }
     sl_window_spec windows;   /* checked here so a bad job file is a usage error, not a failed run */
     if (sl_window_spec_load(&windows, conf, errstr, errstr_size)) return NULL;
+    if (windows.type == SL_WINDOW_SESSION) {
+        sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size,
+                "window.type: the clickstream analytics are defined over sliding or tumbling windows "
+                "(docs/metrics.md); use window.type sliding or tumbling");
+        return NULL;
+    }
     uint32_t p = parallelism ? (uint32_t)parallelism : sl_default_parallelism();
     sl_job *job = sl_job_new(conf, errstr, errstr_size);
     if (!job) return NULL;

@@ -41,6 +41,7 @@ expect 2 "cannot read input file '$work/nope.jsonl'" run "$job" --input "$work/n
 expect 2 "--set window.size=5: unknown configuration key" run "$job" --set window.size=5
 expect 2 "is not of the form key=value" run "$job" --set novalue
 expect 2 "unknown source 'carrier-pigeon'" run "$job" --set source.type=carrier-pigeon
+expect 2 "defined over sliding or tumbling windows" run "$job" --set window.type=session
 expect 2 "larger than window.size_ms" run "$work/slide.yaml" --http-port 0
 expect 0 "Usage: sluice gen" gen --help
 expect 2 "" gen --events notanumber

@@ -29,9 +29,25 @@ start() {   # start NAME PARALLELISM: run throttled in the background, pid in $p
     pid=$!
 }
 
+# The id of NAME's newest complete checkpoint (0 when none).
+newest_id() {
+    local best=0 d id
+    for d in "$work/$1.ckpt"/chk-*; do
+        [ -f "$d/_metadata" ] || continue
+        id=${d##*chk-}
+        [ "$id" -gt "$best" ] && best=$id
+    done
+    echo "$best"
+}
+# Wait (up to 20 s) until NAME completes a checkpoint newer than ID.
+wait_newer() {
+    for _ in $(seq 200); do [ "$(newest_id "$1")" -gt "$2" ] && return 0; sleep 0.1; done
+    fail "$1: no checkpoint newer than $2 within 20 s"
+}
+
 # 1. SIGINT: a clean stop, then resume.
 start stop 2
-sleep 1.5
+wait_newer stop 0
 kill -INT "$pid"
 wait "$pid" || fail "stop: SIGINT did not end the job with exit 0"
 grep -q "(final)" "$work/stop.log" || fail "stop: no final checkpoint on SIGINT"
@@ -43,22 +59,20 @@ same_as_reference stop
 
 # 2. Rescale 2 → 1 → 2 across kills.
 start rescale 2
-sleep 1.2; kill -9 "$pid"; wait "$pid" 2>/dev/null || true
+wait_newer rescale 0; kill -9 "$pid"; wait "$pid" 2>/dev/null || true
+before=$(newest_id rescale)
 start rescale 1
-sleep 1.2; kill -9 "$pid"; wait "$pid" 2>/dev/null || true
+wait_newer rescale "$before"; kill -9 "$pid"; wait "$pid" 2>/dev/null || true
 [ "$(grep -c "resuming from checkpoint" "$work/rescale.log")" -ge 1 ] || fail "rescale: no restart resumed"
 "$SLUICE_BIN" "${base[@]}" --parallelism 2 --output "$work/rescale.jsonl" --checkpoint-dir "$work/rescale.ckpt" \
     2>>"$work/rescale.log"
 same_as_reference rescale
 
 # 3. Damage the newest complete checkpoint's metadata (once there are two).
-newest_complete() { ls -d "$work"/damaged.ckpt/chk-* 2>/dev/null | sort -t- -k2 -n |
-                    while read -r d; do [ -f "$d/_metadata" ] && echo "$d"; done | tail -"$1" | head -1; }
 start damaged 2
-for _ in $(seq 100); do [ -n "$(newest_complete 2)" ] && [ "$(newest_complete 2)" != "$(newest_complete 1)" ] && break; sleep 0.1; done
+wait_newer damaged 1
 kill -9 "$pid"; wait "$pid" 2>/dev/null || true
-newest=$(newest_complete 1)
-[ -n "$newest" ] && [ "$newest" != "$(newest_complete 2)" ] || fail "damaged: fewer than two complete checkpoints after 10 s"
+newest="$work/damaged.ckpt/chk-$(newest_id damaged)"
 printf 'X' | dd of="$newest/_metadata" bs=1 seek=20 conv=notrunc 2>/dev/null
 "$SLUICE_BIN" "${base[@]}" --parallelism 2 --output "$work/damaged.jsonl" --checkpoint-dir "$work/damaged.ckpt" \
     2>>"$work/damaged.log"
