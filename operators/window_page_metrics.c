@@ -244,7 +244,7 @@ static sl_err pm_watermark(void *self, int64_t wm, sl_emitter *out, char *errstr
     while (n < m->partial_windows.count &&
            sl_window_closed(&m->core.spec, m->partial_windows.starts[n] + m->core.spec.size, m->core.watermark))
         sl_state_remove_namespace(m->partials, m->partial_windows.starts[n++]);
-    sl_pane_set_drop_first(&m->partial_windows, n);
+    if (n) sl_pane_set_drop_first(&m->partial_windows, n);   /* an empty set has no array to move */
     return SL_OK;
 }
 
