@@ -14,9 +14,9 @@
  * Accepted events are forwarded unchanged to the page stage.
  *
  * Without allowed lateness a pane no longer changes once a window holding it
- * fires, so firing is incremental (session_window_agg.h): panes enter and
- * leave running aggregates once each instead of being merged once per window
- * they belong to. With allowed lateness (where windows re-fire), every firing
+ * fires, so firing is incremental (window_incremental.h,
+ * session_window_agg.h): panes enter and leave running aggregates once each
+ * instead of being merged once per window they belong to. With allowed lateness (where windows re-fire), every firing
  * merges the window's panes as described above. */
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +26,7 @@
 #include "engine/state.h"
 #include "operators/session_window_agg.h"
 #include "operators/window_core.h"
+#include "operators/window_incremental.h"
 
 /* State value: one session in one pane. */
 typedef struct session_pane {
@@ -276,11 +277,16 @@ static int visit_leave(const void *key, size_t key_len, uint64_t key_hash, void 
     return 0;
 }
 
-/* Take the oldest entered pane out of the running aggregates. */
-static void leave_oldest(session_metrics *m) {
-    m->visiting_pane = m->entered.starts[0];
-    sl_state_foreach_in_namespace(m->panes, m->visiting_pane, visit_leave, m);
-    sl_pane_set_drop_first(&m->entered, 1);
+static void enter_pane(void *op, int64_t pane) {
+    session_metrics *m = op;
+    m->visiting_pane = pane;
+    sl_state_foreach_in_namespace(m->panes, pane, visit_enter, m);
+}
+
+static void leave_pane(void *op, int64_t pane) {
+    session_metrics *m = op;
+    m->visiting_pane = pane;
+    sl_state_foreach_in_namespace(m->panes, pane, visit_leave, m);
 }
 
 static void emit_page_sums(const sl_session_page_sums *s, void *opaque) {
@@ -290,25 +296,15 @@ static void emit_page_sums(const sl_session_page_sums *s, void *opaque) {
     emit_partial(m, m->firing_out, &p, m->firing_end);
 }
 
-/* Windows fire in end order: panes older than the window leave, the
- * window's panes not yet in the aggregates enter (ascending), and the
- * partials are the aggregates' page sums. */
+/* The partials of a window are the running aggregates' page sums once its
+ * panes are in them. */
 static void fire(void *op, int64_t end, sl_emitter *out) {
     session_metrics *m = op;
     if (m->core.spec.allowed_lateness > 0) {
         merge_and_fire(m, end, out);
         return;
     }
-    int64_t start = end - m->core.spec.size;
-    while (m->entered.count && m->entered.starts[0] < start) leave_oldest(m);
-    int64_t newest = m->entered.count ? m->entered.starts[m->entered.count - 1] : INT64_MIN;
-    for (uint32_t i = 0; i < m->core.active.count; i++) {
-        int64_t pane = m->core.active.starts[i];
-        if (pane < start || pane >= end || pane <= newest) continue;
-        m->visiting_pane = pane;
-        sl_state_foreach_in_namespace(m->panes, pane, visit_enter, m);
-        sl_pane_set_add(&m->entered, pane);
-    }
+    sl_window_incremental_slide(&m->entered, &m->core.active, end - m->core.spec.size, end, enter_pane, leave_pane, m);
     m->firing_out = out;
     m->firing_end = end;
     sl_session_agg_foreach_page(m->agg, emit_page_sums, m);
@@ -316,8 +312,7 @@ static void fire(void *op, int64_t end, sl_emitter *out) {
 
 static void drop_pane(void *op, int64_t pane) {
     session_metrics *m = op;
-    /* Every window holding it fired: it leaves the aggregates before its state goes. */
-    if (m->entered.count && m->entered.starts[0] == pane) leave_oldest(m);
+    sl_window_incremental_drop(&m->entered, pane, leave_pane, m);
     sl_state_remove_namespace(m->panes, pane);
 }
 
