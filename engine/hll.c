@@ -47,6 +47,14 @@ void sl_hll_clear(sl_hll *h) {
 
 bool sl_hll_is_exact(const sl_hll *h) { return h->regs == NULL; }
 
+bool sl_hll_foreach_exact(const sl_hll *h, void (*cb)(uint64_t hash, void *opaque), void *opaque) {
+    if (h->regs) return false;
+    for (uint32_t i = 0; i < h->cap; i++)
+        if (h->slots[i]) cb(h->slots[i], opaque);
+    if (h->has_zero) cb(0, opaque);
+    return true;
+}
+
 static uint32_t exact_size(const sl_hll *h) { return h->used + (h->has_zero ? 1u : 0u); }
 
 /* ---- dense registers ---- */

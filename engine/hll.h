@@ -24,6 +24,9 @@ void sl_hll_add(sl_hll *h, uint64_t hash);         /* hash: a well-mixed 64-bit 
 void sl_hll_merge(sl_hll *into, const sl_hll *from);
 uint64_t sl_hll_count(const sl_hll *h);
 bool sl_hll_is_exact(const sl_hll *h);
+/* Visit every hash of an exact sketch (unspecified order) and return true;
+ * a dense sketch has no hashes left: return false without visiting. */
+bool sl_hll_foreach_exact(const sl_hll *h, void (*cb)(uint64_t hash, void *opaque), void *opaque);
 /* Serialization for state/checkpoints: returns bytes needed (write nothing
  * when cap is too small); decode returns NULL on corrupt input. */
 size_t sl_hll_encode(const sl_hll *h, uint8_t *buf, size_t cap);

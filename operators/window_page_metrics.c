@@ -4,7 +4,11 @@
  * of users; per window and page it keeps the session partials sent by every
  * session_metrics subtask (replaced, not added, when a subtask re-fires).
  * When the watermark passes a window's end it merges the window's panes,
- * adds the partials and emits one sl_page_stats per page seen in the window. */
+ * adds the partials and emits one sl_page_stats per page seen in the window.
+ *
+ * Without allowed lateness the merge is incremental (window_incremental.h,
+ * page_window_agg.h): each pane's values enter and leave running per-page
+ * aggregates once, instead of being merged once per window they belong to. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +16,9 @@
 #include "engine/hll.h"
 #include "engine/operator.h"
 #include "engine/state.h"
+#include "operators/page_window_agg.h"
 #include "operators/window_core.h"
+#include "operators/window_incremental.h"
 
 #define N_COUNTED_TYPES 4   /* VIEW, CLICK, ADD_TO_CART, PURCHASE; SEARCH is not a page metric */
 
@@ -109,6 +115,13 @@ typedef struct page_metrics {
     sl_hash_index page_index;
     page_acc *acc;
     uint32_t acc_cap;
+    /* incremental firing (no allowed lateness): the panes in the running aggregates */
+    sl_page_agg *agg;
+    sl_pane_set entered;
+    sl_hll *merged_users;             /* pages whose pane sketches are dense */
+    sl_emitter *firing_out;
+    int64_t firing_end;
+    int64_t last_end;                 /* the newest window fired incrementally */
 } page_metrics;
 
 static sl_err pm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t errstr_size) {
@@ -121,6 +134,9 @@ static sl_err pm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t er
     m->ctx = ctx;
     m->panes = sl_state_declare(ctx->state, "page_panes", &PAGE_PANE_OPS);
     m->partials = sl_state_declare(ctx->state, "page_session_partials", &PAGE_PARTIALS_OPS);
+    m->agg = sl_page_agg_new();
+    m->last_end = INT64_MIN;
+    m->merged_users = sl_hll_new();
     sl_hash_index_init(&m->page_index);
     *self = m;
     return SL_OK;
@@ -196,24 +212,24 @@ static int visit_pane(const void *key, size_t key_len, uint64_t key_hash, void *
     return 0;
 }
 
-static void emit_stats(page_metrics *m, const page_acc *a, int64_t start, int64_t end, sl_emitter *out) {
+static void emit_stats(page_metrics *m, uint64_t page_hash, const uint64_t counts[N_COUNTED_TYPES],
+                       uint64_t unique_users, int64_t start, int64_t end, sl_emitter *out) {
     sl_batch *b;
     sl_page_stats *s = sl_emit(out, SL_BATCH_PAGE_STATS, &b);
     s->window_start = start;
     s->window_end = end;
-    s->page_hash = a->page_hash;
-    s->page = sl_batch_copy_str(b, sl_page_dict_get(m->core.dict, a->page_hash));
-    s->view_count = a->counts[SL_EVENT_VIEW];
-    s->click_count = a->counts[SL_EVENT_CLICK];
-    s->cart_count = a->counts[SL_EVENT_ADD_TO_CART];
-    s->conversion_count = a->counts[SL_EVENT_PURCHASE];
-    s->unique_users = sl_hll_count(a->users);
+    s->page_hash = page_hash;
+    s->page = sl_batch_copy_str(b, sl_page_dict_get(m->core.dict, page_hash));
+    s->view_count = counts[SL_EVENT_VIEW];
+    s->click_count = counts[SL_EVENT_CLICK];
+    s->cart_count = counts[SL_EVENT_ADD_TO_CART];
+    s->conversion_count = counts[SL_EVENT_PURCHASE];
+    s->unique_users = unique_users;
     s->engagement_rate = s->view_count ? (double)s->click_count / (double)s->view_count : 0.0;
 
     uint64_t sessions = 0, entries = 0, bounced = 0;
     int64_t duration = 0;
-    const page_partials *p = sl_state_get(m->partials, a->page_hash, &a->page_hash, sizeof(a->page_hash), start,
-                                          false);
+    const page_partials *p = sl_state_get(m->partials, page_hash, &page_hash, sizeof(page_hash), start, false);
     for (uint32_t i = 0; p && i < p->n; i++) {
         sessions += p->parts[i].sessions;
         entries += p->parts[i].entry_sessions;
@@ -224,18 +240,76 @@ static void emit_stats(page_metrics *m, const page_acc *a, int64_t start, int64_
     s->avg_session_duration = sessions ? (double)duration / (double)sessions : 0.0;
 }
 
-static void fire(void *op, int64_t end, sl_emitter *out) {
-    page_metrics *m = op;
+/* Merge every pane of the window [end - size, end) per page. */
+static void merge_and_fire(page_metrics *m, int64_t end, sl_emitter *out) {
     int64_t start = end - m->core.spec.size;
     sl_hash_index_clear(&m->page_index);
     for (uint32_t i = 0; i < m->core.active.count; i++) {
         int64_t pane = m->core.active.starts[i];
         if (pane >= start && pane < end) sl_state_foreach_in_namespace(m->panes, pane, visit_pane, m);
     }
-    for (uint32_t i = 0; i < m->page_index.count; i++) emit_stats(m, &m->acc[i], start, end, out);
+    for (uint32_t i = 0; i < m->page_index.count; i++)
+        emit_stats(m, m->acc[i].page_hash, m->acc[i].counts, sl_hll_count(m->acc[i].users), start, end, out);
 }
 
-static void drop_pane(void *op, int64_t pane) { sl_state_remove_namespace(((page_metrics *)op)->panes, pane); }
+/* ---- incremental firing ---- */
+
+static int visit_enter(const void *key, size_t key_len, uint64_t key_hash, void *value, void *opaque) {
+    const page_pane *p = value;
+    sl_page_agg_enter(((page_metrics *)opaque)->agg, key_hash, p->counts, p->users);
+    return 0;
+}
+
+static int visit_leave(const void *key, size_t key_len, uint64_t key_hash, void *value, void *opaque) {
+    const page_pane *p = value;
+    sl_page_agg_leave(((page_metrics *)opaque)->agg, key_hash, p->counts, p->users);
+    return 0;
+}
+
+static void enter_pane(void *op, int64_t pane) {
+    sl_state_foreach_in_namespace(((page_metrics *)op)->panes, pane, visit_enter, op);
+}
+
+static void leave_pane(void *op, int64_t pane) {
+    sl_state_foreach_in_namespace(((page_metrics *)op)->panes, pane, visit_leave, op);
+}
+
+/* A page with a dense pane sketch: merge its sketches over the window's panes. */
+static uint64_t merge_users(page_metrics *m, uint64_t page_hash) {
+    sl_hll_clear(m->merged_users);
+    for (uint32_t i = 0; i < m->entered.count; i++) {
+        const page_pane *p = sl_state_get(m->panes, page_hash, &page_hash, sizeof(page_hash), m->entered.starts[i],
+                                          false);
+        if (p) sl_hll_merge(m->merged_users, p->users);
+    }
+    return sl_hll_count(m->merged_users);
+}
+
+static void emit_window_sums(const sl_page_window_sums *s, void *opaque) {
+    page_metrics *m = opaque;
+    uint64_t users = s->users_known ? s->unique_users : merge_users(m, s->page_hash);
+    emit_stats(m, s->page_hash, s->counts, users, m->firing_end - m->core.spec.size, m->firing_end, m->firing_out);
+}
+
+static void fire(void *op, int64_t end, sl_emitter *out) {
+    page_metrics *m = op;
+    /* With allowed lateness panes change after firing; a re-fire goes back in time. */
+    if (m->core.spec.allowed_lateness > 0 || end <= m->last_end) {
+        merge_and_fire(m, end, out);
+        return;
+    }
+    m->last_end = end;
+    sl_window_incremental_slide(&m->entered, &m->core.active, end - m->core.spec.size, end, enter_pane, leave_pane, m);
+    m->firing_out = out;
+    m->firing_end = end;
+    sl_page_agg_foreach(m->agg, emit_window_sums, m);
+}
+
+static void drop_pane(void *op, int64_t pane) {
+    page_metrics *m = op;
+    sl_window_incremental_drop(&m->entered, pane, leave_pane, m);
+    sl_state_remove_namespace(m->panes, pane);
+}
 
 static sl_err pm_watermark(void *self, int64_t wm, sl_emitter *out, char *errstr, size_t errstr_size) {
     page_metrics *m = self;
@@ -273,6 +347,9 @@ static void pm_destroy(void *self) {
     free(m->acc);
     sl_hash_index_free(&m->page_index);
     sl_pane_set_free(&m->partial_windows);
+    sl_pane_set_free(&m->entered);
+    sl_page_agg_free(m->agg);
+    sl_hll_free(m->merged_users);
     sl_window_core_free(&m->core);
     free(m);
 }

@@ -107,6 +107,7 @@ typedef struct session_metrics {
     int64_t visiting_pane;            /* the pane whose sessions enter or leave */
     sl_emitter *firing_out;
     int64_t firing_end;
+    int64_t last_end;                 /* the newest window fired incrementally */
     /* scratch for merging */
     sl_hash_index session_index;
     session_acc *sessions;
@@ -132,6 +133,7 @@ static sl_err sm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t er
     m->ctx = ctx;
     m->panes = sl_state_declare(ctx->state, "session_panes", &SESSION_PANE_OPS);
     m->agg = sl_session_agg_new();
+    m->last_end = INT64_MIN;
     sl_hash_index_init(&m->session_index);
     sl_hash_index_init(&m->page_index);
     *self = m;
@@ -300,10 +302,12 @@ static void emit_page_sums(const sl_session_page_sums *s, void *opaque) {
  * panes are in them. */
 static void fire(void *op, int64_t end, sl_emitter *out) {
     session_metrics *m = op;
-    if (m->core.spec.allowed_lateness > 0) {
+    /* With allowed lateness panes change after firing; a re-fire goes back in time. */
+    if (m->core.spec.allowed_lateness > 0 || end <= m->last_end) {
         merge_and_fire(m, end, out);
         return;
     }
+    m->last_end = end;
     sl_window_incremental_slide(&m->entered, &m->core.active, end - m->core.spec.size, end, enter_pane, leave_pane, m);
     m->firing_out = out;
     m->firing_end = end;

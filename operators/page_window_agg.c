@@ -1,0 +1,177 @@
+/* page_window_agg.c -- running per-page window counts and distinct users (see the header). */
+#include "operators/page_window_agg.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/hash_index.h"
+
+/* A counted multiset of user hashes: linear probing, 0 marks an empty slot
+ * (a zero hash is counted on the side), backward-shift deletion. */
+typedef struct user_multiset {
+    uint64_t *keys;
+    uint32_t *panes;
+    uint32_t cap, used;
+    uint32_t zero_panes;
+} user_multiset;
+
+typedef struct page_entry {
+    uint64_t page_hash;
+    uint32_t panes;              /* panes in the window with a value for the page */
+    uint32_t dense_panes;        /* ... whose user sketch is not exact */
+    int64_t counts[SL_PAGE_AGG_COUNTS];
+    user_multiset users;
+} page_entry;
+
+struct sl_page_agg {
+    sl_hash_index index;         /* page hash -> pages[] */
+    page_entry *pages;
+    uint32_t n_pages, cap_pages;
+    sl_hll *scratch;             /* for estimates above the exact limit */
+};
+
+sl_page_agg *sl_page_agg_new(void) {
+    sl_page_agg *a = calloc(1, sizeof(*a));
+    if (!a) abort();
+    sl_hash_index_init(&a->index);
+    a->scratch = sl_hll_new();
+    return a;
+}
+
+void sl_page_agg_free(sl_page_agg *a) {
+    if (!a) return;
+    for (uint32_t i = 0; i < a->n_pages; i++) {
+        free(a->pages[i].users.keys);
+        free(a->pages[i].users.panes);
+    }
+    free(a->pages);
+    sl_hash_index_free(&a->index);
+    sl_hll_free(a->scratch);
+    free(a);
+}
+
+/* ---- the multiset ---- */
+
+static void multiset_grow(user_multiset *s) {
+    uint32_t cap = s->cap ? 2 * s->cap : 64;
+    uint64_t *keys = calloc(cap, sizeof(uint64_t));
+    uint32_t *panes = calloc(cap, sizeof(uint32_t));
+    if (!keys || !panes) abort();
+    for (uint32_t i = 0; i < s->cap; i++) {
+        if (!s->keys[i]) continue;
+        uint32_t j = (uint32_t)s->keys[i] & (cap - 1);
+        while (keys[j]) j = (j + 1) & (cap - 1);
+        keys[j] = s->keys[i];
+        panes[j] = s->panes[i];
+    }
+    free(s->keys);
+    free(s->panes);
+    s->keys = keys;
+    s->panes = panes;
+    s->cap = cap;
+}
+
+static void multiset_add(uint64_t hash, void *opaque) {
+    user_multiset *s = opaque;
+    if (!hash) {
+        s->zero_panes++;
+        return;
+    }
+    if (2 * (s->used + 1) > s->cap) multiset_grow(s);
+    uint32_t i = (uint32_t)hash & (s->cap - 1);
+    while (s->keys[i] && s->keys[i] != hash) i = (i + 1) & (s->cap - 1);
+    if (!s->keys[i]) {
+        s->keys[i] = hash;
+        s->used++;
+    }
+    s->panes[i]++;
+}
+
+/* Close the gap at slot i: move back every later entry of the probe run
+ * whose home slot does not lie cyclically in (i, j]. */
+static void multiset_delete_at(user_multiset *s, uint32_t i) {
+    uint32_t mask = s->cap - 1;
+    for (uint32_t j = (i + 1) & mask; s->keys[j]; j = (j + 1) & mask) {
+        uint32_t home = (uint32_t)s->keys[j] & mask;
+        bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+        if (stays) continue;
+        s->keys[i] = s->keys[j];
+        s->panes[i] = s->panes[j];
+        i = j;
+    }
+    s->keys[i] = 0;
+    s->panes[i] = 0;
+    s->used--;
+}
+
+static void multiset_remove(uint64_t hash, void *opaque) {
+    user_multiset *s = opaque;
+    if (!hash) {
+        if (s->zero_panes) s->zero_panes--;
+        return;
+    }
+    if (!s->cap) return;
+    uint32_t i = (uint32_t)hash & (s->cap - 1);
+    while (s->keys[i] && s->keys[i] != hash) i = (i + 1) & (s->cap - 1);
+    if (s->keys[i] && --s->panes[i] == 0) multiset_delete_at(s, i);
+}
+
+static uint64_t multiset_distinct(const user_multiset *s) { return s->used + (s->zero_panes ? 1u : 0u); }
+
+/* ---- pages ---- */
+
+static page_entry *page_for(sl_page_agg *a, uint64_t page_hash) {
+    bool inserted;
+    uint32_t i = sl_hash_index_upsert(&a->index, page_hash, &inserted);
+    if (inserted) {
+        if (i == a->cap_pages) {
+            a->cap_pages = a->cap_pages ? 2 * a->cap_pages : 128;
+            a->pages = realloc(a->pages, a->cap_pages * sizeof(page_entry));
+            if (!a->pages) abort();
+        }
+        a->pages[i] = (page_entry){.page_hash = page_hash};
+        a->n_pages = i + 1;
+    }
+    return &a->pages[i];
+}
+
+void sl_page_agg_enter(sl_page_agg *a, uint64_t page_hash, const uint64_t counts[SL_PAGE_AGG_COUNTS],
+                       const sl_hll *users) {
+    page_entry *p = page_for(a, page_hash);
+    p->panes++;
+    for (int t = 0; t < SL_PAGE_AGG_COUNTS; t++) p->counts[t] += (int64_t)counts[t];
+    if (!sl_hll_foreach_exact(users, multiset_add, &p->users)) p->dense_panes++;
+}
+
+void sl_page_agg_leave(sl_page_agg *a, uint64_t page_hash, const uint64_t counts[SL_PAGE_AGG_COUNTS],
+                       const sl_hll *users) {
+    uint32_t i = sl_hash_index_find(&a->index, page_hash);
+    if (i == UINT32_MAX || !a->pages[i].panes) return;
+    page_entry *p = &a->pages[i];
+    p->panes--;
+    for (int t = 0; t < SL_PAGE_AGG_COUNTS; t++) p->counts[t] -= (int64_t)counts[t];
+    if (!sl_hll_foreach_exact(users, multiset_remove, &p->users)) p->dense_panes--;
+}
+
+/* What merging the panes' sketches would count: exact up to the limit, else
+ * the estimate of a sketch of the same hashes. */
+static uint64_t distinct_users(sl_page_agg *a, const user_multiset *s) {
+    uint64_t n = multiset_distinct(s);
+    if (n <= SL_HLL_EXACT_LIMIT) return n;
+    sl_hll_clear(a->scratch);
+    for (uint32_t i = 0; i < s->cap; i++)
+        if (s->keys[i]) sl_hll_add(a->scratch, s->keys[i]);
+    if (s->zero_panes) sl_hll_add(a->scratch, 0);
+    return sl_hll_count(a->scratch);
+}
+
+void sl_page_agg_foreach(sl_page_agg *a, void (*cb)(const sl_page_window_sums *sums, void *opaque), void *opaque) {
+    for (uint32_t i = 0; i < a->n_pages; i++) {
+        const page_entry *p = &a->pages[i];
+        if (!p->panes) continue;
+        sl_page_window_sums sums = {.page_hash = p->page_hash, .users_known = p->dense_panes == 0};
+        for (int t = 0; t < SL_PAGE_AGG_COUNTS; t++) sums.counts[t] = (uint64_t)p->counts[t];
+        if (sums.users_known) sums.unique_users = distinct_users(a, &p->users);
+        cb(&sums, opaque);
+    }
+}

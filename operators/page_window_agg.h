@@ -1,0 +1,48 @@
+/* page_window_agg.h -- running per-page aggregates of a sliding window: event counts and distinct users.
+ *
+ * The page stage used to merge, at every firing, each page's counts and
+ * user sketch from every pane of the window, so a pane was merged once per
+ * window it belongs to. Here each pane's values enter when the pane comes
+ * into the window and leave when it goes out (see window_incremental.h):
+ * counts are added and subtracted, and users are kept as a counted multiset
+ * (user hash -> panes of the window that hold it), from which a user leaves
+ * when its last pane does. The distinct count equals that of the merged
+ * sketches: the exact size up to SL_HLL_EXACT_LIMIT, above it the same
+ * HyperLogLog estimate, computed from the multiset's hashes.
+ *
+ * A pane whose sketch of a page is no longer exact (more than
+ * SL_HLL_EXACT_LIMIT users of that page in one pane) cannot be taken out of
+ * the multiset; while such a pane is in the window, the page reports its
+ * users as unknown and the caller merges the panes' sketches instead. */
+#ifndef SL_PAGE_WINDOW_AGG_H
+#define SL_PAGE_WINDOW_AGG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/hll.h"
+
+#define SL_PAGE_AGG_COUNTS 4   /* VIEW, CLICK, ADD_TO_CART, PURCHASE */
+
+typedef struct sl_page_agg sl_page_agg;
+
+sl_page_agg *sl_page_agg_new(void);
+void sl_page_agg_free(sl_page_agg *a);
+
+/* A pane's values of one page enter or leave the window. */
+void sl_page_agg_enter(sl_page_agg *a, uint64_t page_hash, const uint64_t counts[SL_PAGE_AGG_COUNTS],
+                       const sl_hll *users);
+void sl_page_agg_leave(sl_page_agg *a, uint64_t page_hash, const uint64_t counts[SL_PAGE_AGG_COUNTS],
+                       const sl_hll *users);
+
+typedef struct sl_page_window_sums {
+    uint64_t page_hash;
+    uint64_t counts[SL_PAGE_AGG_COUNTS];
+    bool users_known;            /* false: a pane's sketch was dense; merge the sketches */
+    uint64_t unique_users;
+} sl_page_window_sums;
+
+/* Visit every page that has a value in at least one pane of the window. */
+void sl_page_agg_foreach(sl_page_agg *a, void (*cb)(const sl_page_window_sums *sums, void *opaque), void *opaque);
+
+#endif
