@@ -12,17 +12,29 @@
 #ifndef SL_WINDOW_INCREMENTAL_H
 #define SL_WINDOW_INCREMENTAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
-#include "engine/window.h"
+#include "operators/window_core.h"
 
 typedef void (*sl_pane_visit_fn)(void *op, int64_t pane);
 
-/* Bring `entered` to the panes of `active` in [start, end), calling leave and
- * enter for each pane that goes out or comes in. */
-void sl_window_incremental_slide(sl_pane_set *entered, const sl_pane_set *active, int64_t start, int64_t end,
-                                 sl_pane_visit_fn enter, sl_pane_visit_fn leave, void *op);
+typedef struct sl_window_incremental {
+    sl_pane_set entered;        /* the panes in the running aggregates */
+    int64_t last_end;           /* the newest window fired incrementally */
+} sl_window_incremental;
+
+void sl_window_incremental_init(sl_window_incremental *w);
+void sl_window_incremental_free(sl_window_incremental *w);
+
+/* Prepare the window ending at `end`: true when the running aggregates can
+ * give its results -- they now hold exactly its panes, enter and leave having
+ * been called for each pane that came in or went out. false (allowed
+ * lateness, where panes change after firing, or a re-fire of an older
+ * window): merge the window's panes instead. */
+bool sl_window_incremental_fire(sl_window_incremental *w, const sl_window_core *core, int64_t end,
+                                sl_pane_visit_fn enter, sl_pane_visit_fn leave, void *op);
 /* The state of `pane` is about to be dropped: take it out first if it entered. */
-void sl_window_incremental_drop(sl_pane_set *entered, int64_t pane, sl_pane_visit_fn leave, void *op);
+void sl_window_incremental_drop(sl_window_incremental *w, int64_t pane, sl_pane_visit_fn leave, void *op);
 
 #endif

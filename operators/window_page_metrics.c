@@ -117,11 +117,10 @@ typedef struct page_metrics {
     uint32_t acc_cap;
     /* incremental firing (no allowed lateness): the panes in the running aggregates */
     sl_page_agg *agg;
-    sl_pane_set entered;
+    sl_window_incremental inc;
     sl_hll *merged_users;             /* pages whose pane sketches are dense */
     sl_emitter *firing_out;
     int64_t firing_end;
-    int64_t last_end;                 /* the newest window fired incrementally */
 } page_metrics;
 
 static sl_err pm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t errstr_size) {
@@ -135,7 +134,7 @@ static sl_err pm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t er
     m->panes = sl_state_declare(ctx->state, "page_panes", &PAGE_PANE_OPS);
     m->partials = sl_state_declare(ctx->state, "page_session_partials", &PAGE_PARTIALS_OPS);
     m->agg = sl_page_agg_new();
-    m->last_end = INT64_MIN;
+    sl_window_incremental_init(&m->inc);
     m->merged_users = sl_hll_new();
     sl_hash_index_init(&m->page_index);
     *self = m;
@@ -277,8 +276,8 @@ static void leave_pane(void *op, int64_t pane) {
 /* A page with a dense pane sketch: merge its sketches over the window's panes. */
 static uint64_t merge_users(page_metrics *m, uint64_t page_hash) {
     sl_hll_clear(m->merged_users);
-    for (uint32_t i = 0; i < m->entered.count; i++) {
-        const page_pane *p = sl_state_get(m->panes, page_hash, &page_hash, sizeof(page_hash), m->entered.starts[i],
+    for (uint32_t i = 0; i < m->inc.entered.count; i++) {
+        const page_pane *p = sl_state_get(m->panes, page_hash, &page_hash, sizeof(page_hash), m->inc.entered.starts[i],
                                           false);
         if (p) sl_hll_merge(m->merged_users, p->users);
     }
@@ -293,13 +292,10 @@ static void emit_window_sums(const sl_page_window_sums *s, void *opaque) {
 
 static void fire(void *op, int64_t end, sl_emitter *out) {
     page_metrics *m = op;
-    /* With allowed lateness panes change after firing; a re-fire goes back in time. */
-    if (m->core.spec.allowed_lateness > 0 || end <= m->last_end) {
+    if (!sl_window_incremental_fire(&m->inc, &m->core, end, enter_pane, leave_pane, m)) {
         merge_and_fire(m, end, out);
         return;
     }
-    m->last_end = end;
-    sl_window_incremental_slide(&m->entered, &m->core.active, end - m->core.spec.size, end, enter_pane, leave_pane, m);
     m->firing_out = out;
     m->firing_end = end;
     sl_page_agg_foreach(m->agg, emit_window_sums, m);
@@ -307,7 +303,7 @@ static void fire(void *op, int64_t end, sl_emitter *out) {
 
 static void drop_pane(void *op, int64_t pane) {
     page_metrics *m = op;
-    sl_window_incremental_drop(&m->entered, pane, leave_pane, m);
+    sl_window_incremental_drop(&m->inc, pane, leave_pane, m);
     sl_state_remove_namespace(m->panes, pane);
 }
 
@@ -347,7 +343,7 @@ static void pm_destroy(void *self) {
     free(m->acc);
     sl_hash_index_free(&m->page_index);
     sl_pane_set_free(&m->partial_windows);
-    sl_pane_set_free(&m->entered);
+    sl_window_incremental_free(&m->inc);
     sl_page_agg_free(m->agg);
     sl_hll_free(m->merged_users);
     sl_window_core_free(&m->core);

@@ -103,11 +103,10 @@ typedef struct session_metrics {
     sl_state *panes;
     /* incremental firing: the panes in the running aggregates (empty after a restore) */
     sl_session_agg *agg;
-    sl_pane_set entered;
+    sl_window_incremental inc;
     int64_t visiting_pane;            /* the pane whose sessions enter or leave */
     sl_emitter *firing_out;
     int64_t firing_end;
-    int64_t last_end;                 /* the newest window fired incrementally */
     /* scratch for merging */
     sl_hash_index session_index;
     session_acc *sessions;
@@ -133,7 +132,7 @@ static sl_err sm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t er
     m->ctx = ctx;
     m->panes = sl_state_declare(ctx->state, "session_panes", &SESSION_PANE_OPS);
     m->agg = sl_session_agg_new();
-    m->last_end = INT64_MIN;
+    sl_window_incremental_init(&m->inc);
     sl_hash_index_init(&m->session_index);
     sl_hash_index_init(&m->page_index);
     *self = m;
@@ -302,13 +301,10 @@ static void emit_page_sums(const sl_session_page_sums *s, void *opaque) {
  * panes are in them. */
 static void fire(void *op, int64_t end, sl_emitter *out) {
     session_metrics *m = op;
-    /* With allowed lateness panes change after firing; a re-fire goes back in time. */
-    if (m->core.spec.allowed_lateness > 0 || end <= m->last_end) {
+    if (!sl_window_incremental_fire(&m->inc, &m->core, end, enter_pane, leave_pane, m)) {
         merge_and_fire(m, end, out);
         return;
     }
-    m->last_end = end;
-    sl_window_incremental_slide(&m->entered, &m->core.active, end - m->core.spec.size, end, enter_pane, leave_pane, m);
     m->firing_out = out;
     m->firing_end = end;
     sl_session_agg_foreach_page(m->agg, emit_page_sums, m);
@@ -316,7 +312,7 @@ static void fire(void *op, int64_t end, sl_emitter *out) {
 
 static void drop_pane(void *op, int64_t pane) {
     session_metrics *m = op;
-    sl_window_incremental_drop(&m->entered, pane, leave_pane, m);
+    sl_window_incremental_drop(&m->inc, pane, leave_pane, m);
     sl_state_remove_namespace(m->panes, pane);
 }
 
@@ -349,7 +345,7 @@ static void sm_destroy(void *self) {
     free(m->partials);
     sl_hash_index_free(&m->session_index);
     sl_hash_index_free(&m->page_index);
-    sl_pane_set_free(&m->entered);
+    sl_window_incremental_free(&m->inc);
     sl_session_agg_free(m->agg);
     sl_window_core_free(&m->core);
     free(m);
