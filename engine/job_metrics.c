@@ -1,0 +1,199 @@
+/* job_metrics.c -- what a running job reports to the metrics registry.
+ *
+ * Every series handle is created once, when the graph is built; the workers
+ * then add per batch (never per record, except dead letters, which are rare
+ * and classified by reason) and the coordinator sets the checkpoint gauges.
+ * Without a registry every handle is NULL and every update a no-op. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "engine/keygroup.h"
+#include "engine/record.h"
+#include "engine/runtime_internal.h"
+
+/* Dead letters by reason: a fixed, small set of label values (a reason
+ * sentence would make one series per distinct message). The prefixes are
+ * the sentences operators/event_json.c writes. */
+static const struct {
+    const char *label;
+    const char *prefix;
+} DEAD_REASONS[] = {
+    {"too_large", "record of "},
+    {"invalid_json", "not valid JSON"},
+    {"not_an_object", "the record is "},
+    {"missing_field", "missing required field"},
+    {"invalid_field", "field '"},
+    {"invalid_event_type", "event_type "},
+    {"invalid_timestamp", "timestamp "},
+    {"invalid_field", "session_duration "},
+    {"other", ""},   /* last: matches everything */
+};
+#define N_DEAD_REASONS (sizeof(DEAD_REASONS) / sizeof(DEAD_REASONS[0]))
+
+typedef struct sl_job_metrics {
+    sl_metric_handle *dead[N_DEAD_REASONS];
+    sl_metric_handle *results_page, *results_top;
+    sl_metric_handle *ckpt_completed, *ckpt_failed, *ckpt_duration, *ckpt_size, *ckpt_last;
+    sl_metric_handle *wm_delay[SL_MAX_KEY_GROUPS];   /* per source subtask */
+    sl_metric_handle *state_size[SL_MAX_STAGES];
+    sl_metric_handle *up;
+} sl_job_metrics;
+
+static sl_metric_handle *get1(sl_metrics *m, const char *name, const char *label) {
+    return sl_metrics_get(m, name, (const char *const[]){label, NULL});
+}
+
+static sl_metric_handle *get_subtask(sl_metrics *m, const char *name, const char *op, uint32_t subtask) {
+    char sub[16];
+    snprintf(sub, sizeof(sub), "%u", subtask);
+    return sl_metrics_get(m, name, (const char *const[]){op, sub, NULL});
+}
+
+static void init_task(sl_job *job, sl_task *t) {
+    sl_metrics *m = job->metrics;
+    const char *stage = job->stages[t->stage_index].name;
+    if (t->source) {
+        t->m_out = get_subtask(m, "sluice_events_out_total", stage, t->subtask);
+        t->m_records = get1(m, "sluice_source_records_total", stage);
+        t->m_watermark = get1(m, "sluice_watermark_seconds", t->name);
+        if (t->subtask < SL_MAX_KEY_GROUPS)
+            job->jm->wm_delay[t->subtask] = get1(m, "sluice_watermark_delay_seconds", t->name);
+    }
+    for (uint32_t i = 0; i < t->n_ops; i++) {
+        sl_op_slot *op = &t->ops[i];
+        op->metrics.in = get_subtask(m, "sluice_events_in_total", op->plugin->name, t->subtask);
+        op->metrics.out = get_subtask(m, "sluice_events_out_total", op->plugin->name, t->subtask);
+        op->metrics.late = get1(m, "sluice_late_events_total", op->plugin->name);
+    }
+}
+
+void sl_job_metrics_init(sl_job *job) {
+    sl_metrics *m = job->metrics;
+    if (!m || job->jm) return;
+    sl_job_metrics *jm = calloc(1, sizeof(*jm));
+    if (!jm) return;   /* a job without its metrics still runs */
+    job->jm = jm;
+    for (size_t i = 0; i < N_DEAD_REASONS; i++) {
+        jm->dead[i] = get1(m, "sluice_dead_letters_total", DEAD_REASONS[i].label);
+        for (size_t k = 0; k < i; k++)   /* a label listed twice shares one series */
+            if (!strcmp(DEAD_REASONS[k].label, DEAD_REASONS[i].label)) jm->dead[i] = jm->dead[k];
+    }
+    jm->results_page = get1(m, "sluice_results_total", "page_analytics");
+    jm->results_top = get1(m, "sluice_results_total", "top_pages");
+    jm->ckpt_completed = get1(m, "sluice_checkpoints_total", "completed");
+    jm->ckpt_failed = get1(m, "sluice_checkpoints_total", "failed");
+    jm->ckpt_duration = sl_metrics_get(m, "sluice_checkpoint_duration_seconds", NULL);
+    jm->ckpt_size = sl_metrics_get(m, "sluice_checkpoint_size_bytes", NULL);
+    jm->ckpt_last = sl_metrics_get(m, "sluice_checkpoint_last_completed_timestamp_seconds", NULL);
+    jm->up = get1(m, "sluice_job_up", sl_conf_get(job->conf, "job.name"));
+    for (uint32_t s = 0; s < job->n_stages; s++) {
+        sl_stage *st = &job->stages[s];
+        if (s > 0 && st->n_ops) jm->state_size[s] = get1(m, "sluice_state_size_bytes", st->ops[0]->name);
+        for (uint32_t i = 0; st->tasks && i < st->parallelism; i++) init_task(job, &st->tasks[i]);
+    }
+}
+
+void sl_job_metrics_free(sl_job *job) {
+    free(job->jm);
+    job->jm = NULL;
+}
+
+/* ---- worker updates ---- */
+
+static sl_metric_handle *dead_letter_series(const sl_job_metrics *jm, sl_str reason) {
+    for (size_t i = 0; i + 1 < N_DEAD_REASONS; i++) {
+        size_t n = strlen(DEAD_REASONS[i].prefix);
+        if (reason.len >= n && !memcmp(reason.ptr, DEAD_REASONS[i].prefix, n)) return jm->dead[i];
+    }
+    return jm->dead[N_DEAD_REASONS - 1];
+}
+
+void sl_job_metrics_batch(sl_task *t, int from, const sl_batch *b) {
+    if (from >= 0) {
+        sl_op_slot *op = &t->ops[from];
+        sl_metric_add(op->metrics.out, b->count);
+        if (b->kind == SL_BATCH_LATE_EVENTS) sl_metric_add(op->metrics.late, b->count);
+        return;
+    }
+    if (!t->source) return;   /* from the task's input: counted as the next operator's input */
+    sl_metric_add(t->m_records, b->count);
+    if (b->kind == SL_BATCH_EVENTS) {
+        sl_metric_add(t->m_out, b->count);
+    } else if (b->kind == SL_BATCH_DEAD_LETTERS && t->job->jm) {
+        const sl_dead_letter *d = SL_BATCH_ITEMS(b, const sl_dead_letter);
+        for (uint32_t i = 0; i < b->count; i++) sl_metric_add(dead_letter_series(t->job->jm, d[i].reason), 1);
+    }
+}
+
+void sl_job_metrics_sink_input(sl_task *t, const sl_batch *b) {
+    const sl_job_metrics *jm = t->job->jm;
+    if (!jm) return;
+    if (b->kind == SL_BATCH_PAGE_STATS) sl_metric_add(jm->results_page, b->count);
+    else if (b->kind == SL_BATCH_TOP_PAGES) sl_metric_add(jm->results_top, b->count);
+}
+
+void sl_job_metrics_source_watermark(sl_task *t, int64_t wm) {
+    if (wm != SL_WATERMARK_MAX) sl_metric_set(t->m_watermark, (double)wm / 1000.0);
+}
+
+/* ---- coordinator updates ---- */
+
+/* Wall clock minus watermark, refreshed by the coordinator so that a stalled
+ * watermark shows a growing delay even when no record moves it. */
+void sl_job_metrics_tick(sl_job *job) {
+    if (!job->jm || !job->stages[0].tasks) return;
+    double now = (double)sl_now_ms() / 1000.0;
+    for (uint32_t i = 0; i < job->stages[0].parallelism && i < SL_MAX_KEY_GROUPS; i++) {
+        int64_t wm = atomic_load_explicit(&job->stages[0].tasks[i].published_wm, memory_order_relaxed);
+        if (wm != SL_WATERMARK_MIN && wm != SL_WATERMARK_MAX) sl_metric_set(job->jm->wm_delay[i], now - (double)wm / 1000.0);
+    }
+}
+
+/* Bytes in the files under path (a checkpoint shares SST files with older
+ * ones through hard links: this is its own full size, not the disk growth). */
+static uint64_t tree_bytes(const char *path, const char *prefix) {
+    DIR *d = opendir(path);
+    if (!d) return 0;
+    uint64_t total = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        if (prefix && strncmp(e->d_name, prefix, strlen(prefix))) continue;
+        char child[2048];
+        snprintf(child, sizeof(child), "%s/%s", path, e->d_name);
+        struct stat st;
+        if (lstat(child, &st)) continue;
+        if (S_ISDIR(st.st_mode)) total += tree_bytes(child, NULL);
+        else if (S_ISREG(st.st_mode)) total += (uint64_t)st.st_size;
+    }
+    closedir(d);
+    return total;
+}
+
+void sl_job_metrics_checkpoint(sl_job *job, int64_t id, bool completed, int64_t duration_ms) {
+    sl_job_metrics *jm = job->jm;
+    if (!jm) return;
+    if (!completed) {
+        sl_metric_add(jm->ckpt_failed, 1);
+        return;
+    }
+    char dir[1200];
+    sl_ckpt_path(job->ckpt_root, id, dir, sizeof(dir));
+    sl_metric_add(jm->ckpt_completed, 1);
+    sl_metric_set(jm->ckpt_duration, (double)duration_ms / 1000.0);
+    sl_metric_set(jm->ckpt_size, (double)tree_bytes(dir, NULL));
+    sl_metric_set(jm->ckpt_last, (double)sl_now_ms() / 1000.0);
+    for (uint32_t s = 1; s < job->n_stages; s++) {
+        if (!jm->state_size[s]) continue;
+        char prefix[32];
+        snprintf(prefix, sizeof(prefix), "state-%u-", s);
+        sl_metric_set(jm->state_size[s], (double)tree_bytes(dir, prefix));
+    }
+}
+
+void sl_job_metrics_up(sl_job *job, bool up) {
+    if (job->jm) sl_metric_set(job->jm->up, up ? 1 : 0);
+}
