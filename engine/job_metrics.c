@@ -52,21 +52,30 @@ static sl_metric_handle *get_subtask(sl_metrics *m, const char *name, const char
     return sl_metrics_get(m, name, (const char *const[]){op, sub, NULL});
 }
 
+/* The operator label: sources and sinks share plugin names ("file", "kafka"),
+ * so they are told apart by a suffix. */
+static const char *op_label(const char *plugin, const char *suffix, char *buf, size_t size) {
+    snprintf(buf, size, "%s%s", plugin, suffix);
+    return buf;
+}
+
 static void init_task(sl_job *job, sl_task *t) {
     sl_metrics *m = job->metrics;
-    const char *stage = job->stages[t->stage_index].name;
+    char label[96];
     if (t->source) {
-        t->m_out = get_subtask(m, "sluice_events_out_total", stage, t->subtask);
-        t->m_records = get1(m, "sluice_source_records_total", stage);
+        op_label(t->source->name, "_source", label, sizeof(label));
+        t->m_out = get_subtask(m, "sluice_events_out_total", label, t->subtask);
+        t->m_records = get1(m, "sluice_source_records_total", label);
         t->m_watermark = get1(m, "sluice_watermark_seconds", t->name);
         if (t->subtask < SL_MAX_KEY_GROUPS)
             job->jm->wm_delay[t->subtask] = get1(m, "sluice_watermark_delay_seconds", t->name);
     }
     for (uint32_t i = 0; i < t->n_ops; i++) {
         sl_op_slot *op = &t->ops[i];
-        op->metrics.in = get_subtask(m, "sluice_events_in_total", op->plugin->name, t->subtask);
-        op->metrics.out = get_subtask(m, "sluice_events_out_total", op->plugin->name, t->subtask);
-        op->metrics.late = get1(m, "sluice_late_events_total", op->plugin->name);
+        op_label(op->plugin->name, op->plugin->is_sink ? "_sink" : "", label, sizeof(label));
+        op->metrics.in = get_subtask(m, "sluice_events_in_total", label, t->subtask);
+        op->metrics.out = get_subtask(m, "sluice_events_out_total", label, t->subtask);
+        op->metrics.late = get1(m, "sluice_late_events_total", label);
     }
 }
 
