@@ -10,6 +10,7 @@
 
 #include "engine/hash_index.h"
 #include "engine/hll.h"
+#include "engine/metrics.h"
 #include "engine/operator.h"
 #include "engine/state.h"
 #include "engine/timer.h"
@@ -117,6 +118,7 @@ typedef struct page_metrics {
     sl_hash_index page_index;
     page_acc *acc;
     uint32_t acc_cap;
+    sl_metric_handle *fired;     /* sluice_window_firings_total */
 } page_metrics;
 
 static sl_err pm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t errstr_size) {
@@ -133,6 +135,7 @@ static sl_err pm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t er
     m->watermark = SL_WATERMARK_MIN;
     sl_timers_init(&m->timers);
     sl_hash_index_init(&m->page_index);
+    m->fired = sl_metrics_get(ctx->metrics, "sluice_window_firings_total", (const char *const[]){"page_metrics", NULL});
     *self = m;
     return SL_OK;
 }
@@ -240,6 +243,7 @@ static void emit_stats(page_metrics *m, const page_acc *a, int64_t start, int64_
 }
 
 static void fire(page_metrics *m, int64_t end, sl_emitter *out) {
+    sl_metric_add(m->fired, 1);
     int64_t start = end - m->spec.size;
     sl_hash_index_clear(&m->page_index);
     for (uint32_t i = 0; i < m->active.count; i++) {

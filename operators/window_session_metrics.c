@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "engine/hash_index.h"
+#include "engine/metrics.h"
 #include "engine/operator.h"
 #include "engine/state.h"
 #include "engine/timer.h"
@@ -109,6 +110,7 @@ typedef struct session_metrics {
     sl_session_partial *partials;
     uint32_t partials_cap;
     int64_t firing_start;
+    sl_metric_handle *fired;     /* sluice_window_firings_total */
 } session_metrics;
 
 /* Is page a ordered before page b (tie-break of the entry page)? */
@@ -130,6 +132,7 @@ static sl_err sm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t er
     sl_timers_init(&m->timers);
     sl_hash_index_init(&m->session_index);
     sl_hash_index_init(&m->page_index);
+    m->fired = sl_metrics_get(ctx->metrics, "sluice_window_firings_total", (const char *const[]){"session_metrics", NULL});
     *self = m;
     return SL_OK;
 }
@@ -224,6 +227,7 @@ static sl_session_partial *partial_for(session_metrics *m, uint64_t page) {
 }
 
 static void fire(session_metrics *m, int64_t end, sl_emitter *out) {
+    sl_metric_add(m->fired, 1);
     int64_t start = end - m->spec.size;
     sl_hash_index_clear(&m->session_index);
     sl_hash_index_clear(&m->page_index);
