@@ -28,3 +28,14 @@ start_job() {
   started_pids+=("$(job_field "$id" pid)")
   echo "$id"
 }
+
+# wait_ready ID: until the job's /readyz says ready (it is CREATED, then
+# RESTORING, for a moment after --detach returns).
+wait_ready() {
+  local port; port=$(job_field "$1" port)
+  for _ in $(seq 100); do
+    curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && return 0
+    sleep 0.1
+  done
+  fail "job $1 did not become ready in 10 s: $(curl -s "http://127.0.0.1:$port/readyz")"
+}

@@ -7,6 +7,7 @@ set -euo pipefail
 "$SLUICE_BIN" gen --events 150000 --seed 11 --out-of-order-ms 5000 --out "$tmp/ev.jsonl" 2>/dev/null
 id=$(start_job "$tmp/ev.jsonl" "$tmp/res.jsonl" 25000 --set job.id=cli-test)
 [ "$id" = cli-test ] || fail "run --detach printed '$id', expected the job.id"
+wait_ready cli-test
 
 "$SLUICE_BIN" list > "$tmp/list.txt"
 grep -Eq '^cli-test +RUNNING ' "$tmp/list.txt" || { cat "$tmp/list.txt"; fail "sluice list does not show cli-test RUNNING"; }

@@ -5,14 +5,14 @@
 set -euo pipefail
 . "$(dirname "$0")/jobs_common.sh"
 
-"$SLUICE_BIN" gen --events 120000 --seed 3 --out-of-order-ms 5000 --out "$tmp/ev.jsonl" 2>/dev/null
+"$SLUICE_BIN" gen --events 300000 --seed 3 --out-of-order-ms 5000 --out "$tmp/ev.jsonl" 2>/dev/null
 id=$(start_job "$tmp/ev.jsonl" "$tmp/res.jsonl" 30000)
 port=$(job_field "$id" port)
 url="http://127.0.0.1:$port"
 
 curl -sf "$url/healthz" | grep -q '"ok"' || fail "/healthz"
-for _ in $(seq 50); do curl -sf "$url/readyz" >/dev/null && break; sleep 0.1; done
-curl -sf "$url/readyz" | grep -q '"ready"' || fail "/readyz is not ready: $(curl -s "$url/readyz")"
+wait_ready "$id"
+curl -sf "$url/readyz" | grep -q '"ready"' || fail "/readyz body"
 
 sleep 1.2   # one checkpoint interval and some events
 curl -sf "$url/metrics" > "$tmp/m1.txt" || fail "first scrape"
