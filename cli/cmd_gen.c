@@ -170,9 +170,8 @@ static bool set_option(gen_options *o, const opt_spec *spec, const char *value) 
 
 /* Returns -1 to go on, or the exit code (help shown, or a usage error). */
 static int parse_args(int argc, char **argv, gen_options *o) {
+    *o = (gen_options){.rate = 0};
     sl_gen_conf_default(&o->gc);
-    o->out_path = NULL;
-    o->rate = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {

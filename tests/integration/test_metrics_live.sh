@@ -65,17 +65,17 @@ fi
 
 # The generator's own endpoint (the sluice-generator scrape target).
 gen_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$SLUICE_BIN" gen --events 40000 --rate 20000 --http-port "$gen_port" --out "$tmp/gen.jsonl" 2>/dev/null &
+"$SLUICE_BIN" gen --events 100000 --rate 50000 --http-port "$gen_port" --out "$tmp/gen.jsonl" 2>/dev/null &
 gen_pid=$!; started_pids+=("$gen_pid")
 seen=""
-for _ in $(seq 30); do
+for _ in $(seq 100); do
   seen=$(curl -sf "http://127.0.0.1:$gen_port/metrics" 2>/dev/null | awk '$1 == "sluice_generator_events_total" {print $2}' || true)
   [ -n "$seen" ] && [ "$seen" != 0 ] && break
   sleep 0.1
 done
 [ -n "$seen" ] && [ "$seen" -gt 0 ] || fail "sluice gen --http-port: no sluice_generator_events_total"
 wait "$gen_pid" || fail "sluice gen --http-port exited non-zero"
-[ "$(wc -l < "$tmp/gen.jsonl")" = 40000 ] || fail "sluice gen --http-port wrote $(wc -l < "$tmp/gen.jsonl") events"
+[ "$(wc -l < "$tmp/gen.jsonl")" = 100000 ] || fail "sluice gen --http-port wrote $(wc -l < "$tmp/gen.jsonl") events"
 echo "ok: sluice gen --http-port serves sluice_generator_events_total ($seen while generating)"
 [ "$(job_field "$id" state)" = CANCELED ] || fail "state after cancel: $(job_field "$id" state)"
 echo "PASS: live metrics move, promtool accepts them, the API answers while the job runs"
