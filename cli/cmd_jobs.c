@@ -146,6 +146,20 @@ static int load(const char *cmd, const char *id, sl_job_record *r) {
     return -1;
 }
 
+/* Parse "ID [options]" and load the job's record: -1 to go on, else the exit code. */
+static int open_job(int argc, char **argv, bool takes_dir, options *o, sl_job_record *r) {
+    int rc = parse(argc, argv, o, takes_dir);
+    return rc < 0 ? load(argv[0], o->id, r) : rc;
+}
+
+/* `method` on /jobs/<id><suffix> of the job's API. */
+static long call_job(const sl_job_record *r, const char *method, const char *suffix, const char *body, long timeout_s,
+                     json_t **out, char *errstr, size_t errstr_size) {
+    char path[256];
+    snprintf(path, sizeof(path), "/jobs/%s%s", r->id, suffix);
+    return call_api(r->port, method, path, body, timeout_s, out, errstr, errstr_size);
+}
+
 /* Wait until the job's process exited (stop and cancel return when it is gone). */
 static bool wait_exit(const sl_job_record *r, long timeout_s) {
     for (long waited_ms = 0; waited_ms < timeout_s * 1000; waited_ms += 50) {
@@ -161,13 +175,11 @@ static bool wait_exit(const sl_job_record *r, long timeout_s) {
 int sl_cmd_status(int argc, char **argv) {
     options o;
     sl_job_record r;
-    int rc = parse(argc, argv, &o, false);
-    if (rc < 0) rc = load(argv[0], o.id, &r);
+    int rc = open_job(argc, argv, false, &o, &r);
     if (rc >= 0) return rc;
-    char path[256], errstr[512];
-    snprintf(path, sizeof(path), "/jobs/%s", r.id);
+    char errstr[512];
     json_t *body = NULL;
-    long status = call_api(r.port, "GET", path, NULL, o.timeout_s, &body, errstr, sizeof(errstr));
+    long status = call_job(&r, "GET", "", NULL, o.timeout_s, &body, errstr, sizeof(errstr));
     if (status == 0 && r.state[0]) {   /* ended: say how, from its record */
         body = json_pack("{s:s,s:s}", "id", r.id, "state", r.state);
         status = 200;
@@ -181,8 +193,7 @@ int sl_cmd_status(int argc, char **argv) {
 static int savepoint_or_stop(int argc, char **argv, bool stop) {
     options o;
     sl_job_record r;
-    int rc = parse(argc, argv, &o, true);
-    if (rc < 0) rc = load(argv[0], o.id, &r);
+    int rc = open_job(argc, argv, true, &o, &r);
     if (rc >= 0) return rc;
     json_t *req = json_pack("{s:I}", "timeout_ms", (json_int_t)o.timeout_s * 1000);
     if (o.dir) {
@@ -197,10 +208,10 @@ static int savepoint_or_stop(int argc, char **argv, bool stop) {
     }
     char *text = json_dumps(req, JSON_COMPACT);
     json_decref(req);
-    char path[256], errstr[512];
-    snprintf(path, sizeof(path), "/jobs/%s/%s", r.id, stop ? "stop" : "savepoint");
+    char errstr[512];
     json_t *body = NULL;
-    long status = call_api(r.port, "POST", path, text, o.timeout_s + 5, &body, errstr, sizeof(errstr));
+    long status = call_job(&r, "POST", stop ? "/stop" : "/savepoint", text, o.timeout_s + 5, &body, errstr,
+                           sizeof(errstr));
     free(text);
     rc = report(argv[0], status, body, errstr);
     if (!rc) printf("%s\n", json_string_value(json_object_get(body, "savepoint")));
@@ -219,13 +230,11 @@ int sl_cmd_stop(int argc, char **argv) { return savepoint_or_stop(argc, argv, tr
 int sl_cmd_cancel(int argc, char **argv) {
     options o;
     sl_job_record r;
-    int rc = parse(argc, argv, &o, false);
-    if (rc < 0) rc = load(argv[0], o.id, &r);
+    int rc = open_job(argc, argv, false, &o, &r);
     if (rc >= 0) return rc;
-    char path[256], errstr[512];
-    snprintf(path, sizeof(path), "/jobs/%s", r.id);
+    char errstr[512];
     json_t *body = NULL;
-    long status = call_api(r.port, "DELETE", path, NULL, o.timeout_s, &body, errstr, sizeof(errstr));
+    long status = call_job(&r, "DELETE", "", NULL, o.timeout_s, &body, errstr, sizeof(errstr));
     rc = report(argv[0], status, body, errstr);
     json_decref(body);
     if (!rc && !wait_exit(&r, o.timeout_s)) {
@@ -244,10 +253,8 @@ static void list_one(const char *id) {
     char state[32];
     snprintf(state, sizeof(state), "%s", r.state[0] ? r.state : "GONE");
     if (!r.state[0] && sl_job_record_alive(&r)) {
-        char path[256];
-        snprintf(path, sizeof(path), "/jobs/%s", r.id);
         json_t *body = NULL;
-        if (call_api(r.port, "GET", path, NULL, 5, &body, errstr, sizeof(errstr)) == 200)
+        if (call_job(&r, "GET", "", NULL, 5, &body, errstr, sizeof(errstr)) == 200)
             snprintf(state, sizeof(state), "%s", json_string_value(json_object_get(body, "state")));
         else
             snprintf(state, sizeof(state), "UNREACHABLE");
