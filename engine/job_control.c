@@ -67,6 +67,7 @@ static const char *job_id(const sl_job *job) {
 
 /* The job's output watermark: the smallest of the last stage's subtasks. */
 static int64_t job_watermark(sl_job *job) {
+    if (sl_job_get_status(job) < SL_JOB_RUNNING) return SL_WATERMARK_MIN;   /* tasks may still be being built */
     sl_stage *last = &job->stages[job->n_stages - 1];
     int64_t wm = SL_WATERMARK_MAX;
     for (uint32_t i = 0; last->tasks && i < last->parallelism; i++) {
