@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "operators/event_decoder.h"
@@ -173,4 +174,20 @@ size_t sl_record_to_json(sl_batch_kind kind, const void *record, char *buf, size
     case SL_BATCH_EVENTS: return sl_event_to_json(record, buf, cap);
     default: return 0;
     }
+}
+
+const char *sl_json_line_of(sl_json_line *line, sl_batch_kind kind, const void *record, size_t *len) {
+    *len = sl_record_to_json(kind, record, line->text, line->cap);
+    if (*len >= line->cap) {
+        line->cap = *len + 1 > 4096 ? *len + 1 : 4096;
+        line->text = realloc(line->text, line->cap);
+        sl_record_to_json(kind, record, line->text, line->cap);
+    }
+    return line->text;
+}
+
+void sl_json_line_free(sl_json_line *line) {
+    free(line->text);
+    line->text = NULL;
+    line->cap = 0;
 }
