@@ -31,5 +31,6 @@ int sl_cmd_status(int argc, char **argv);
 int sl_cmd_savepoint(int argc, char **argv);
 int sl_cmd_stop(int argc, char **argv);
 int sl_cmd_cancel(int argc, char **argv);
+int sl_cmd_dlq(int argc, char **argv);
 
 #endif
