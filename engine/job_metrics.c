@@ -1,8 +1,8 @@
 /* job_metrics.c -- what a running job reports to the metrics registry.
  *
  * Every series handle is created once, when the graph is built; the workers
- * then add per batch (never per record, except dead letters, which are rare
- * and classified by reason) and the coordinator sets the checkpoint gauges.
+ * then add per batch (never per record) and the coordinator sets the
+ * checkpoint gauges.
  * Without a registry every handle is NULL and every update a no-op. */
 #include <dirent.h>
 #include <stdio.h>
@@ -14,27 +14,7 @@
 #include "engine/record.h"
 #include "engine/runtime_internal.h"
 
-/* Dead letters by reason: a fixed, small set of label values (a reason
- * sentence would make one series per distinct message). The prefixes are
- * the sentences operators/event_json.c writes. */
-static const struct {
-    const char *label;
-    const char *prefix;
-} DEAD_REASONS[] = {
-    {"too_large", "record of "},
-    {"invalid_json", "not valid JSON"},
-    {"not_an_object", "the record is "},
-    {"missing_field", "missing required field"},
-    {"invalid_field", "field '"},
-    {"invalid_event_type", "event_type "},
-    {"invalid_timestamp", "timestamp "},
-    {"invalid_field", "session_duration "},
-    {"other", ""},   /* last: matches everything */
-};
-#define N_DEAD_REASONS (sizeof(DEAD_REASONS) / sizeof(DEAD_REASONS[0]))
-
 typedef struct sl_job_metrics {
-    sl_metric_handle *dead[N_DEAD_REASONS];
     sl_metric_handle *results_page, *results_top;
     sl_metric_handle *ckpt_completed, *ckpt_failed, *ckpt_duration, *ckpt_size, *ckpt_last;
     sl_metric_handle *wm_delay[SL_MAX_KEY_GROUPS];   /* per source subtask */
@@ -85,11 +65,6 @@ void sl_job_metrics_init(sl_job *job) {
     sl_job_metrics *jm = calloc(1, sizeof(*jm));
     if (!jm) return;   /* a job without its metrics still runs */
     job->jm = jm;
-    for (size_t i = 0; i < N_DEAD_REASONS; i++) {
-        jm->dead[i] = get1(m, "sluice_dead_letters_total", DEAD_REASONS[i].label);
-        for (size_t k = 0; k < i; k++)   /* a label listed twice shares one series */
-            if (!strcmp(DEAD_REASONS[k].label, DEAD_REASONS[i].label)) jm->dead[i] = jm->dead[k];
-    }
     jm->results_page = get1(m, "sluice_results_total", "page_analytics");
     jm->results_top = get1(m, "sluice_results_total", "top_pages");
     jm->ckpt_completed = get1(m, "sluice_checkpoints_total", "completed");
@@ -112,14 +87,6 @@ void sl_job_metrics_free(sl_job *job) {
 
 /* ---- worker updates ---- */
 
-static sl_metric_handle *dead_letter_series(const sl_job_metrics *jm, sl_str reason) {
-    for (size_t i = 0; i + 1 < N_DEAD_REASONS; i++) {
-        size_t n = strlen(DEAD_REASONS[i].prefix);
-        if (reason.len >= n && !memcmp(reason.ptr, DEAD_REASONS[i].prefix, n)) return jm->dead[i];
-    }
-    return jm->dead[N_DEAD_REASONS - 1];
-}
-
 void sl_job_metrics_batch(sl_task *t, int from, const sl_batch *b) {
     if (from >= 0) {
         sl_op_slot *op = &t->ops[from];
@@ -128,13 +95,9 @@ void sl_job_metrics_batch(sl_task *t, int from, const sl_batch *b) {
         return;
     }
     if (!t->source) return;   /* from the task's input: counted as the next operator's input */
+    /* Dead letters are counted by kind where they are decoded (operators/event_decoder.c). */
     sl_metric_add(t->m_records, b->count);
-    if (b->kind == SL_BATCH_EVENTS) {
-        sl_metric_add(t->m_out, b->count);
-    } else if (b->kind == SL_BATCH_DEAD_LETTERS && t->job->jm) {
-        const sl_dead_letter *d = SL_BATCH_ITEMS(b, const sl_dead_letter);
-        for (uint32_t i = 0; i < b->count; i++) sl_metric_add(dead_letter_series(t->job->jm, d[i].reason), 1);
-    }
+    if (b->kind == SL_BATCH_EVENTS) sl_metric_add(t->m_out, b->count);
 }
 
 void sl_job_metrics_sink_input(sl_task *t, const sl_batch *b) {
