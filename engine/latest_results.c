@@ -8,9 +8,11 @@
 #include "engine/record.h"
 #include "operators/result_json.h"
 
-/* Windows whose page analytics arrived but whose Top-N has not: a handful
- * at a time (windows fire in order); beyond this the oldest is dropped. */
-#define MAX_PENDING 64
+/* Windows whose page analytics arrived but whose Top-N has not. Top-N
+ * fires at the slowest page_metrics subtask's watermark, so a fast subtask
+ * can be many windows ahead of it when event time moves fast (a replayed
+ * file: tens of windows per second); beyond this the oldest is dropped. */
+#define MAX_PENDING 512
 
 typedef struct pending_window {
     int64_t start;

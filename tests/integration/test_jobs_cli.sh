@@ -4,7 +4,7 @@
 set -euo pipefail
 . "$(dirname "$0")/jobs_common.sh"
 
-"$SLUICE_BIN" gen --events 150000 --seed 11 --out-of-order-ms 5000 --out "$tmp/ev.jsonl" 2>/dev/null
+"$SLUICE_BIN" gen --events 250000 --seed 11 --out-of-order-ms 5000 --out "$tmp/ev.jsonl" 2>/dev/null
 id=$(start_job "$tmp/ev.jsonl" "$tmp/res.jsonl" 25000 --set job.id=cli-test)
 [ "$id" = cli-test ] || fail "run --detach printed '$id', expected the job.id"
 wait_ready cli-test

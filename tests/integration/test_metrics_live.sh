@@ -5,8 +5,8 @@
 set -euo pipefail
 . "$(dirname "$0")/jobs_common.sh"
 
-"$SLUICE_BIN" gen --events 300000 --seed 3 --out-of-order-ms 5000 --out "$tmp/ev.jsonl" 2>/dev/null
-id=$(start_job "$tmp/ev.jsonl" "$tmp/res.jsonl" 30000)
+"$SLUICE_BIN" gen --events 400000 --seed 3 --out-of-order-ms 5000 --out "$tmp/ev.jsonl" 2>/dev/null
+id=$(start_job "$tmp/ev.jsonl" "$tmp/res.jsonl" 20000)   # 20 s unless cancelled
 port=$(job_field "$id" port)
 url="http://127.0.0.1:$port"
 

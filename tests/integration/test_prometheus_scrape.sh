@@ -12,7 +12,7 @@ if ! command -v prometheus >/dev/null 2>&1; then
 fi
 
 "$SLUICE_BIN" gen --events 400000 --seed 5 --out "$tmp/ev.jsonl" 2>/dev/null
-id=$(start_job "$tmp/ev.jsonl" "$tmp/res.jsonl" 30000)
+id=$(start_job "$tmp/ev.jsonl" "$tmp/res.jsonl" 20000)   # 20 s unless cancelled
 wait_ready "$id"
 port=$(job_field "$id" port)
 
