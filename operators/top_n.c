@@ -161,7 +161,7 @@ static void drop_expired(top_n *t) {
     while (n < t->count && t->windows[n].fired &&
            sl_window_closed(&t->spec, t->windows[n].start + t->spec.size + t->spec.slide, t->watermark))
         free(t->windows[n++].pages);
-    memmove(t->windows, t->windows + n, (t->count - n) * sizeof(window_views));
+    if (n) memmove(t->windows, t->windows + n, (t->count - n) * sizeof(window_views));   /* windows may be NULL */
     t->count -= n;
 }
 
