@@ -14,6 +14,7 @@
 
 #include "engine/hash_index.h"
 #include "engine/hll.h"
+#include "engine/metrics.h"
 #include "engine/operator.h"
 #include "engine/state.h"
 #include "operators/page_window_agg.h"
@@ -121,6 +122,7 @@ typedef struct page_metrics {
     sl_hll *merged_users;             /* pages whose pane sketches are dense */
     sl_emitter *firing_out;
     int64_t firing_end;
+    sl_metric_handle *fired;     /* sluice_window_firings_total */
 } page_metrics;
 
 static sl_err pm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t errstr_size) {
@@ -137,6 +139,7 @@ static sl_err pm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t er
     sl_window_incremental_init(&m->inc);
     m->merged_users = sl_hll_new();
     sl_hash_index_init(&m->page_index);
+    m->fired = sl_metrics_get(ctx->metrics, "sluice_window_firings_total", (const char *const[]){"page_metrics", NULL});
     *self = m;
     return SL_OK;
 }
@@ -292,6 +295,7 @@ static void emit_window_sums(const sl_page_window_sums *s, void *opaque) {
 
 static void fire(void *op, int64_t end, sl_emitter *out) {
     page_metrics *m = op;
+    sl_metric_add(m->fired, 1);
     if (!sl_window_incremental_fire(&m->inc, &m->core, end, enter_pane, leave_pane, m)) {
         merge_and_fire(m, end, out);
         return;

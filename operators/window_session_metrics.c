@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "engine/hash_index.h"
+#include "engine/metrics.h"
 #include "engine/operator.h"
 #include "engine/state.h"
 #include "operators/session_window_agg.h"
@@ -115,6 +116,7 @@ typedef struct session_metrics {
     sl_session_partial *partials;
     uint32_t partials_cap;
     int64_t firing_start;
+    sl_metric_handle *fired;     /* sluice_window_firings_total */
 } session_metrics;
 
 /* Is page a ordered before page b (tie-break of the entry page)? */
@@ -135,6 +137,7 @@ static sl_err sm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t er
     sl_window_incremental_init(&m->inc);
     sl_hash_index_init(&m->session_index);
     sl_hash_index_init(&m->page_index);
+    m->fired = sl_metrics_get(ctx->metrics, "sluice_window_firings_total", (const char *const[]){"session_metrics", NULL});
     *self = m;
     return SL_OK;
 }
@@ -301,6 +304,7 @@ static void emit_page_sums(const sl_session_page_sums *s, void *opaque) {
  * panes are in them. */
 static void fire(void *op, int64_t end, sl_emitter *out) {
     session_metrics *m = op;
+    sl_metric_add(m->fired, 1);
     if (!sl_window_incremental_fire(&m->inc, &m->core, end, enter_pane, leave_pane, m)) {
         merge_and_fire(m, end, out);
         return;
