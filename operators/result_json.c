@@ -33,21 +33,45 @@ static void out_fmt(json_out *o, const char *fmt, ...) {
     out_raw(o, tmp, (size_t)n);
 }
 
+/* Length of the well-formed UTF-8 sequence at p (at most n bytes), 0 if none:
+ * no overlongs, no surrogates, nothing above U+10FFFF. */
+static uint32_t utf8_sequence(const unsigned char *p, uint32_t n) {
+    uint32_t len = p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC2 ? 2 : 0;
+    if (len == 0 || len > n || p[0] > 0xF4) return 0;
+    for (uint32_t k = 1; k < len; k++)
+        if ((p[k] & 0xC0) != 0x80) return 0;
+    if (len == 3 && ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] >= 0xA0))) return 0;
+    if (len == 4 && ((p[0] == 0xF0 && p[1] < 0x90) || (p[0] == 0xF4 && p[1] >= 0x90))) return 0;
+    return len;
+}
+
+/* A JSON string literal. Bytes that are not well-formed UTF-8 (a reason
+ * sentence quoting a cut-off fragment of bad input, say) become U+FFFD, so
+ * the line is always valid JSON. */
 static void out_str(json_out *o, sl_str s) {
     if (!s.ptr) {
         out_raw(o, "null", 4);
         return;
     }
+    const unsigned char *p = (const unsigned char *)s.ptr;
     out_raw(o, "\"", 1);
-    for (uint32_t i = 0; i < s.len; i++) {
-        unsigned char c = (unsigned char)s.ptr[i];
+    for (uint32_t i = 0; i < s.len;) {
+        unsigned char c = p[i];
         if (c == '"' || c == '\\') {
             char esc[2] = {'\\', (char)c};
             out_raw(o, esc, 2);
+            i++;
         } else if (c < 0x20) {
             out_fmt(o, "\\u%04x", c);
-        } else {
+            i++;
+        } else if (c < 0x80) {
             out_raw(o, (const char *)&c, 1);
+            i++;
+        } else {
+            uint32_t len = utf8_sequence(p + i, s.len - i);
+            if (len) out_raw(o, (const char *)p + i, len);
+            else out_raw(o, "\\ufffd", 6);
+            i += len ? len : 1;
         }
     }
     out_raw(o, "\"", 1);
