@@ -26,5 +26,6 @@ int sl_cmd_metrics(int argc, char **argv);
 int sl_cmd_avro(int argc, char **argv);
 int sl_cmd_kafka_dev(int argc, char **argv);
 int sl_cmd_topics(int argc, char **argv);
+int sl_cmd_results(int argc, char **argv);
 
 #endif
