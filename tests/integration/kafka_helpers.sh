@@ -47,7 +47,7 @@ run_until_done() {
     shift 2
     for i in $(seq "$max"); do
         if run_job "$name-$i" "$@"; then return 0; fi
-        echo "run $name-$i failed ($(grep -m1 -E 'failed|error' "$work/$name-$i.log" | cut -c1-200)); restarting" >&2
+        echo "run $name-$i failed ($(grep -m1 -E "job '.*' failed" "$work/$name-$i.log" | cut -c1-200)); restarting" >&2
     done
     fail "$name: no run finished in $max attempts"
 }
