@@ -1,4 +1,5 @@
 /* cmd_run.c -- `sluice run JOBFILE`: run a job until its input ends or it is stopped. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -145,6 +146,14 @@ int sl_cmd_run(int argc, char **argv) {
     if (sl_log_configure(sl_conf_get(conf, "log.format"), sl_conf_get(conf, "log.level"),
                          sl_conf_get(conf, "job.name"))) {
         fprintf(stderr, "sluice run: log.format must be text or json and log.level debug|info|warn|error\n");
+        sl_conf_destroy(conf);
+        return SL_EXIT_USAGE;
+    }
+
+    const char *input = sl_conf_get(conf, "source.path");
+    if (!strcmp(sl_conf_get(conf, "source.type"), "file") && (!input || access(input, R_OK) != 0)) {
+        fprintf(stderr, "sluice run: cannot read input file '%s': %s. Check the path given to --input "
+                        "(or source.path).\n", input ? input : "(none)", input ? strerror(errno) : "no path");
         sl_conf_destroy(conf);
         return SL_EXIT_USAGE;
     }

@@ -27,5 +27,6 @@ int sl_cmd_avro(int argc, char **argv);
 int sl_cmd_kafka_dev(int argc, char **argv);
 int sl_cmd_topics(int argc, char **argv);
 int sl_cmd_results(int argc, char **argv);
+int sl_cmd_dlq(int argc, char **argv);
 
 #endif

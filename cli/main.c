@@ -12,6 +12,7 @@ const sl_command SL_COMMANDS[] = {
     {"topics", "Create and check sluice's Kafka topics (Admin API)", sl_cmd_topics},
     {"results", "Read the committed results of a Kafka topic as JSON lines (for verify)", sl_cmd_results},
     {"avro", "Encode JSON lines to Confluent Avro records, or decode them", sl_cmd_avro},
+    {"dlq", "Replay dead letters (optionally fixed) into the input file or topic", sl_cmd_dlq},
     {"operators", "List the operators (sources, windows, aggregates, sinks)", sl_cmd_operators},
     {"config", "List every configuration key with its default", sl_cmd_config},
     {"metrics", "List every exported metric (or --sample: an example /metrics page)", sl_cmd_metrics},

@@ -99,6 +99,7 @@ bool sl_pane_set_add(sl_pane_set *s, int64_t pane) {
 
 void sl_pane_set_drop_first(sl_pane_set *s, uint32_t n) {
     if (n > s->count) n = s->count;
+    if (n == 0) return;   /* also keeps memmove away from an empty set's NULL array */
     memmove(s->starts, s->starts + n, (s->count - n) * sizeof(int64_t));
     s->count -= n;
 }

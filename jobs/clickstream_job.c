@@ -1,6 +1,8 @@
 /* clickstream_job.c -- builds the clickstream analytics job from its configuration. */
 #include "jobs/clickstream_job.h"
 
+#include "engine/window.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -23,6 +25,14 @@ sl_job *sl_clickstream_job_build(const sl_conf *conf, char *errstr, size_t errst
     if (sl_conf_get_int(conf, "parallelism", &parallelism, errstr, errstr_size)) return NULL;
     if (parallelism < 0 || parallelism > 128) {
         sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size, "parallelism: %lld is outside 0..128", (long long)parallelism);
+        return NULL;
+    }
+    sl_window_spec windows;   /* checked here so a bad job file is a usage error, not a failed run */
+    if (sl_window_spec_load(&windows, conf, errstr, errstr_size)) return NULL;
+    if (windows.type == SL_WINDOW_SESSION) {
+        sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size,
+                "window.type: the clickstream analytics are defined over sliding or tumbling windows "
+                "(docs/metrics.md); use window.type sliding or tumbling");
         return NULL;
     }
     uint32_t p = parallelism ? (uint32_t)parallelism : sl_default_parallelism();

@@ -3,8 +3,12 @@
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "operators/event_decoder.h"
 #include "operators/event_json.h"
 
 /* A bounded writer: keeps counting past the end so callers learn the size. */
@@ -108,15 +112,55 @@ size_t sl_late_event_to_json(const sl_late_event *l, char *buf, size_t cap) {
     return o.len;
 }
 
+/* Whether s is UTF-8 text a JSON string can carry and a JSON reader gives
+ * back byte for byte (no NUL: most readers refuse \u0000). */
+static bool is_json_text(sl_str s) {
+    const unsigned char *p = (const unsigned char *)s.ptr, *end = p + s.len;
+    while (p < end) {
+        unsigned c = *p++;
+        int more = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : -1;
+        if (c == 0 || more < 0 || (c & 0xfe) == 0xc0 || end - p < more) return false;
+        unsigned cp = c & (0x7f >> more);
+        for (int i = 0; i < more; i++, p++) {
+            if ((*p & 0xc0) != 0x80) return false;
+            cp = cp << 6 | (*p & 0x3f);
+        }
+        if ((more == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (more == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+            return false;
+    }
+    return true;
+}
+
+static void out_hex(json_out *o, sl_str s) {
+    static const char digits[] = "0123456789abcdef";
+    out_raw(o, "\"", 1);
+    for (uint32_t i = 0; i < s.len; i++) {
+        unsigned char c = (unsigned char)s.ptr[i];
+        char pair[2] = {digits[c >> 4], digits[c & 15]};
+        out_raw(o, pair, 2);
+    }
+    out_raw(o, "\"", 1);
+}
+
 size_t sl_dead_letter_to_json(const sl_dead_letter *d, char *buf, size_t cap) {
     json_out o = {buf, cap, 0};
-    out_raw(&o, "{\"type\":\"dead_letter\",\"reason\":", 31);
+    out_raw(&o, "{\"type\":\"dead_letter\",\"kind\":\"", 30);
+    const char *kind = sl_dead_reason_label(sl_dead_reason_classify(d->reason));
+    out_raw(&o, kind, strlen(kind));
+    out_raw(&o, "\",\"reason\":", 11);
     out_str(&o, d->reason);
     out_raw(&o, ",\"source\":", 10);
     out_str(&o, d->source);
-    out_fmt(&o, ",\"partition\":%d,\"offset\":%" PRId64 ",\"time\":%" PRId64 ",\"payload\":",
-            d->partition, d->offset, d->time_ms);
-    out_str(&o, d->payload);
+    out_fmt(&o, ",\"partition\":%d,\"offset\":%" PRId64 ",\"time\":%" PRId64, d->partition, d->offset, d->time_ms);
+    /* Binary payloads (Avro, bytes that are not UTF-8) as hex, the framing
+     * `sluice avro decode` reads; text as a JSON string. */
+    if (is_json_text(d->payload)) {
+        out_raw(&o, ",\"payload\":", 11);
+        out_str(&o, d->payload);
+    } else {
+        out_raw(&o, ",\"payload_hex\":", 15);
+        out_hex(&o, d->payload);
+    }
     out_raw(&o, "}", 1);
     return o.len;
 }
@@ -130,4 +174,20 @@ size_t sl_record_to_json(sl_batch_kind kind, const void *record, char *buf, size
     case SL_BATCH_EVENTS: return sl_event_to_json(record, buf, cap);
     default: return 0;
     }
+}
+
+const char *sl_json_line_of(sl_json_line *line, sl_batch_kind kind, const void *record, size_t *len) {
+    *len = sl_record_to_json(kind, record, line->text, line->cap);
+    if (*len >= line->cap) {
+        line->cap = *len + 1 > 4096 ? *len + 1 : 4096;
+        line->text = realloc(line->text, line->cap);
+        sl_record_to_json(kind, record, line->text, line->cap);
+    }
+    return line->text;
+}
+
+void sl_json_line_free(sl_json_line *line) {
+    free(line->text);
+    line->text = NULL;
+    line->cap = 0;
 }

@@ -23,8 +23,7 @@ typedef struct file_sink {
     sl_committed_file *out[N_OUTPUTS];
     char marker[1100];
     bool restored;               /* false until restore or the first write decides the start */
-    char *line;
-    size_t line_cap;
+    sl_json_line line;
 } file_sink;
 
 static sl_committed_file *open_output(const sl_conf *conf, const char *key, const char *base, const char *suffix,
@@ -39,7 +38,7 @@ static sl_committed_file *open_output(const sl_conf *conf, const char *key, cons
 static void file_sink_destroy(void *self) {
     file_sink *s = self;
     for (int i = 0; i < N_OUTPUTS; i++) sl_committed_file_close(s->out[i]);
-    free(s->line);
+    sl_json_line_free(&s->line);
     free(s);
 }
 
@@ -60,8 +59,6 @@ static sl_err file_sink_init(sl_operator_ctx *ctx, void **self, char *errstr, si
         return SL_ERR_IO;
     }
     snprintf(s->marker, sizeof(s->marker), "%s.committed", path);
-    s->line_cap = 4096;
-    s->line = malloc(s->line_cap);
     *self = s;
     return SL_OK;
 }
@@ -86,16 +83,10 @@ static sl_err file_sink_process(void *self, sl_batch *in, sl_emitter *out, char 
                                 : in->kind == SL_BATCH_DEAD_LETTERS ? s->out[OUT_DEAD_LETTERS]
                                                                      : s->out[OUT_RESULTS];
     if (in->kind == SL_BATCH_EVENTS || in->kind == SL_BATCH_SESSION_PARTIALS) return SL_OK;   /* not results */
-    size_t size = sl_batch_item_size(in->kind);
+    size_t size = sl_batch_item_size(in->kind), n;
     for (uint32_t i = 0; i < in->count; i++) {
-        const void *rec = (const char *)in->items + i * size;
-        size_t n = sl_record_to_json(in->kind, rec, s->line, s->line_cap);
-        if (n >= s->line_cap) {
-            s->line_cap = n + 1;
-            s->line = realloc(s->line, s->line_cap);
-            sl_record_to_json(in->kind, rec, s->line, s->line_cap);
-        }
-        if ((err = sl_committed_file_write(target, s->line, n, errstr, errstr_size))) return err;
+        const char *text = sl_json_line_of(&s->line, in->kind, (const char *)in->items + i * size, &n);
+        if ((err = sl_committed_file_write(target, text, n, errstr, errstr_size))) return err;
     }
     return SL_OK;
 }

@@ -9,32 +9,17 @@
 #include "engine/operator.h"
 #include "operators/result_json.h"
 
-typedef struct print_sink {
-    char *line;
-    size_t cap;
-} print_sink;
-
 static sl_err print_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t errstr_size) {
-    print_sink *p = calloc(1, sizeof(*p));
-    p->cap = 4096;
-    p->line = malloc(p->cap);
-    *self = p;
+    *self = calloc(1, sizeof(sl_json_line));
     return SL_OK;
 }
 
 static sl_err print_process(void *self, sl_batch *in, sl_emitter *out, char *errstr, size_t errstr_size) {
-    print_sink *p = self;
     if (in->kind != SL_BATCH_PAGE_STATS && in->kind != SL_BATCH_TOP_PAGES) return SL_OK;
-    size_t size = sl_batch_item_size(in->kind);
+    size_t size = sl_batch_item_size(in->kind), n;
     for (uint32_t i = 0; i < in->count; i++) {
-        const void *rec = (const char *)in->items + i * size;
-        size_t n = sl_record_to_json(in->kind, rec, p->line, p->cap);
-        if (n >= p->cap) {
-            p->cap = n + 1;
-            p->line = realloc(p->line, p->cap);
-            sl_record_to_json(in->kind, rec, p->line, p->cap);
-        }
-        fwrite(p->line, 1, n, stdout);
+        const char *text = sl_json_line_of(self, in->kind, (const char *)in->items + i * size, &n);
+        fwrite(text, 1, n, stdout);
         fputc('\n', stdout);
     }
     return SL_OK;
@@ -46,10 +31,9 @@ static sl_err print_watermark(void *self, int64_t wm, sl_emitter *out, char *err
 }
 
 static void print_destroy(void *self) {
-    print_sink *p = self;
     fflush(stdout);
-    free(p->line);
-    free(p);
+    sl_json_line_free(self);
+    free(self);
 }
 
 const sl_operator_plugin sl_sink_stdout = {

@@ -145,7 +145,7 @@ static void fire(top_n *t, int64_t end, sl_emitter *out) {
     sl_emit_copy(out, SL_BATCH_TOP_PAGES, &(sl_top_pages){start, end, n, t->ranked});
 }
 
-static void refire_one(int64_t end, void *opaque, sl_emitter *out) {
+static void refire_one(void *opaque, int64_t end, sl_emitter *out) {
     top_n *t = opaque;
     window_views *w = find_window(t, end - t->spec.size, false);
     if (w && w->fired) fire(t, end, out);

@@ -12,10 +12,7 @@
 #include "engine/hll.h"
 #include "engine/operator.h"
 #include "engine/state.h"
-#include "engine/timer.h"
-#include "engine/window.h"
-#include "operators/page_dictionary.h"
-#include "operators/window_refire.h"
+#include "operators/window_core.h"
 
 #define N_COUNTED_TYPES 4   /* VIEW, CLICK, ADD_TO_CART, PURCHASE; SEARCH is not a page metric */
 
@@ -106,14 +103,9 @@ typedef struct page_acc {
 
 typedef struct page_metrics {
     sl_operator_ctx *ctx;
-    sl_window_spec spec;
+    sl_window_core core;
     sl_state *panes, *partials;
-    sl_pane_set active;               /* panes with state */
     sl_pane_set partial_windows;      /* window starts with partials */
-    sl_timers timers;
-    sl_page_dict *dict;
-    sl_window_refire refire;
-    int64_t watermark;
     sl_hash_index page_index;
     page_acc *acc;
     uint32_t acc_cap;
@@ -121,7 +113,7 @@ typedef struct page_metrics {
 
 static sl_err pm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t errstr_size) {
     page_metrics *m = calloc(1, sizeof(*m));
-    sl_err err = sl_window_spec_load(&m->spec, ctx->conf, errstr, errstr_size);
+    sl_err err = sl_window_core_init(&m->core, ctx->conf, errstr, errstr_size);
     if (err) {
         free(m);
         return err;
@@ -129,27 +121,21 @@ static sl_err pm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t er
     m->ctx = ctx;
     m->panes = sl_state_declare(ctx->state, "page_panes", &PAGE_PANE_OPS);
     m->partials = sl_state_declare(ctx->state, "page_session_partials", &PAGE_PARTIALS_OPS);
-    m->dict = sl_page_dict_new();
-    m->watermark = SL_WATERMARK_MIN;
-    sl_timers_init(&m->timers);
     sl_hash_index_init(&m->page_index);
     *self = m;
     return SL_OK;
 }
 
 static void add_event(page_metrics *m, const sl_event *ev) {
-    int64_t pane = sl_pane_of(&m->spec, ev->timestamp_ms);
-    if (sl_pane_set_add(&m->active, pane)) sl_window_register_pane_timers(&m->spec, &m->timers, pane);
-    sl_page_dict_add(m->dict, ev->page_hash, ev->page);
+    int64_t pane = sl_window_core_add(&m->core, ev->timestamp_ms, ev->page_hash, ev->page);
     page_pane *p = sl_state_get(m->panes, ev->page_hash, &ev->page_hash, sizeof(ev->page_hash), pane, true);
     if (ev->event_type < N_COUNTED_TYPES) p->counts[ev->event_type]++;
     sl_hll_add(p->users, ev->user_hash);
     sl_state_mark_dirty(m->panes);
-    sl_window_refire_mark(&m->refire, &m->spec, ev->timestamp_ms, m->watermark);
 }
 
 static void add_partial(page_metrics *m, const sl_session_partial *in) {
-    sl_page_dict_add(m->dict, in->page_hash, in->page);
+    sl_page_dict_add(m->core.dict, in->page_hash, in->page);
     sl_pane_set_add(&m->partial_windows, in->window_start);
     page_partials *p = sl_state_get(m->partials, in->page_hash, &in->page_hash, sizeof(in->page_hash),
                                     in->window_start, true);
@@ -166,11 +152,10 @@ static void add_partial(page_metrics *m, const sl_session_partial *in) {
     *part = (partial_part){in->from_subtask, in->sessions, in->entry_sessions, in->bounced_sessions,
                            in->duration_sum_ms};
     sl_state_mark_dirty(m->partials);
-    if (in->window_end <= m->watermark) sl_window_refire_add(&m->refire, in->window_end);
+    if (in->window_end <= m->core.watermark) sl_window_refire_add(&m->core.refire, in->window_end);
 }
 
-static void fire(page_metrics *m, int64_t end, sl_emitter *out);
-static void refire_one(int64_t end, void *opaque, sl_emitter *out) { fire(opaque, end, out); }
+static void fire(void *op, int64_t end, sl_emitter *out);
 
 static sl_err pm_process(void *self, sl_batch *in, sl_emitter *out, char *errstr, size_t errstr_size) {
     page_metrics *m = self;
@@ -181,7 +166,7 @@ static sl_err pm_process(void *self, sl_batch *in, sl_emitter *out, char *errstr
     } else {
         sl_emit_forward(out, in);
     }
-    sl_window_refire_run(&m->refire, refire_one, m, out);
+    sl_window_refire_run(&m->core.refire, fire, m, out);
     return SL_OK;
 }
 
@@ -217,7 +202,7 @@ static void emit_stats(page_metrics *m, const page_acc *a, int64_t start, int64_
     s->window_start = start;
     s->window_end = end;
     s->page_hash = a->page_hash;
-    s->page = sl_batch_copy_str(b, sl_page_dict_get(m->dict, a->page_hash));
+    s->page = sl_batch_copy_str(b, sl_page_dict_get(m->core.dict, a->page_hash));
     s->view_count = a->counts[SL_EVENT_VIEW];
     s->click_count = a->counts[SL_EVENT_CLICK];
     s->cart_count = a->counts[SL_EVENT_ADD_TO_CART];
@@ -239,47 +224,34 @@ static void emit_stats(page_metrics *m, const page_acc *a, int64_t start, int64_
     s->avg_session_duration = sessions ? (double)duration / (double)sessions : 0.0;
 }
 
-static void fire(page_metrics *m, int64_t end, sl_emitter *out) {
-    int64_t start = end - m->spec.size;
+static void fire(void *op, int64_t end, sl_emitter *out) {
+    page_metrics *m = op;
+    int64_t start = end - m->core.spec.size;
     sl_hash_index_clear(&m->page_index);
-    for (uint32_t i = 0; i < m->active.count; i++) {
-        int64_t pane = m->active.starts[i];
+    for (uint32_t i = 0; i < m->core.active.count; i++) {
+        int64_t pane = m->core.active.starts[i];
         if (pane >= start && pane < end) sl_state_foreach_in_namespace(m->panes, pane, visit_pane, m);
     }
     for (uint32_t i = 0; i < m->page_index.count; i++) emit_stats(m, &m->acc[i], start, end, out);
 }
 
-static void drop_expired(page_metrics *m) {
-    uint32_t n = 0;
-    while (n < m->active.count &&
-           sl_window_closed(&m->spec, sl_window_last_start(&m->spec, m->active.starts[n]) + m->spec.size,
-                            m->watermark))
-        sl_state_remove_namespace(m->panes, m->active.starts[n++]);
-    sl_pane_set_drop_first(&m->active, n);
-    n = 0;
-    while (n < m->partial_windows.count &&
-           sl_window_closed(&m->spec, m->partial_windows.starts[n] + m->spec.size, m->watermark))
-        sl_state_remove_namespace(m->partials, m->partial_windows.starts[n++]);
-    sl_pane_set_drop_first(&m->partial_windows, n);
-}
+static void drop_pane(void *op, int64_t pane) { sl_state_remove_namespace(((page_metrics *)op)->panes, pane); }
 
 static sl_err pm_watermark(void *self, int64_t wm, sl_emitter *out, char *errstr, size_t errstr_size) {
     page_metrics *m = self;
-    if (wm <= m->watermark) return SL_OK;
-    int64_t end;
-    while (sl_timers_pop_due(&m->timers, wm, &end)) fire(m, end, out);
-    m->watermark = wm;
-    drop_expired(m);
+    sl_window_core_advance(&m->core, wm, fire, drop_pane, m, out);
+    uint32_t n = 0;   /* partials live as long as their window can re-fire */
+    while (n < m->partial_windows.count &&
+           sl_window_closed(&m->core.spec, m->partial_windows.starts[n] + m->core.spec.size, m->core.watermark))
+        sl_state_remove_namespace(m->partials, m->partial_windows.starts[n++]);
+    sl_pane_set_drop_first(&m->partial_windows, n);
     return SL_OK;
 }
 
 static sl_err pm_snapshot(void *self, int64_t id, sl_buf *out, char *errstr, size_t errstr_size) {
     page_metrics *m = self;
-    sl_buf_append_u64(out, (uint64_t)m->watermark);
-    sl_timers_snapshot(&m->timers, out);
-    sl_pane_set_snapshot(&m->active, out);
+    sl_window_core_snapshot(&m->core, out);
     sl_pane_set_snapshot(&m->partial_windows, out);
-    sl_page_dict_snapshot(m->dict, out);
     return SL_OK;
 }
 
@@ -288,13 +260,9 @@ static sl_err pm_restore(void *self, int64_t id, const sl_buf *const *snaps, siz
     page_metrics *m = self;
     for (size_t i = 0; i < n; i++) {
         sl_buf_reader r = {snaps[i]->data, snaps[i]->data + snaps[i]->len};
-        uint64_t wm;
-        if (!sl_buf_read_u64(&r, &wm) || !sl_timers_restore(&m->timers, &r) ||
-            !sl_pane_set_restore(&m->active, &r) || !sl_pane_set_restore(&m->partial_windows, &r) ||
-            !sl_page_dict_restore(m->dict, &r))
+        if (!sl_window_core_restore(&m->core, &r, i == 0) || !sl_pane_set_restore(&m->partial_windows, &r))
             return sl_errf(SL_ERR_CORRUPT, errstr, errstr_size,
                            "page_metrics: snapshot %zu of checkpoint %lld is truncated", i, (long long)id);
-        if (i == 0 || (int64_t)wm < m->watermark) m->watermark = (int64_t)wm;
     }
     return SL_OK;
 }
@@ -304,11 +272,8 @@ static void pm_destroy(void *self) {
     for (uint32_t i = 0; i < m->acc_cap; i++) sl_hll_free(m->acc[i].users);
     free(m->acc);
     sl_hash_index_free(&m->page_index);
-    sl_timers_free(&m->timers);
-    sl_pane_set_free(&m->active);
     sl_pane_set_free(&m->partial_windows);
-    sl_window_refire_free(&m->refire);
-    sl_page_dict_free(m->dict);
+    sl_window_core_free(&m->core);
     free(m);
 }
 

@@ -26,11 +26,11 @@ static int cmp_i64(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-void sl_window_refire_run(sl_window_refire *r, void (*fire)(int64_t end, void *opaque, sl_emitter *out),
+void sl_window_refire_run(sl_window_refire *r, void (*fire)(void *opaque, int64_t end, sl_emitter *out),
                           void *opaque, sl_emitter *out) {
     if (!r->count) return;
     qsort(r->ends, r->count, sizeof(int64_t), cmp_i64);
-    for (uint32_t i = 0; i < r->count; i++) fire(r->ends[i], opaque, out);
+    for (uint32_t i = 0; i < r->count; i++) fire(opaque, r->ends[i], out);
     r->count = 0;
 }
 

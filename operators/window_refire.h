@@ -21,7 +21,7 @@ void sl_window_refire_mark(sl_window_refire *r, const sl_window_spec *w, int64_t
 /* Remember one window by its end. */
 void sl_window_refire_add(sl_window_refire *r, int64_t end);
 /* Fire the remembered windows in ascending order and forget them. */
-void sl_window_refire_run(sl_window_refire *r, void (*fire)(int64_t end, void *opaque, sl_emitter *out),
+void sl_window_refire_run(sl_window_refire *r, void (*fire)(void *opaque, int64_t end, sl_emitter *out),
                           void *opaque, sl_emitter *out);
 void sl_window_refire_free(sl_window_refire *r);
 

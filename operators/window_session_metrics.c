@@ -18,10 +18,7 @@
 #include "engine/hash_index.h"
 #include "engine/operator.h"
 #include "engine/state.h"
-#include "engine/timer.h"
-#include "engine/window.h"
-#include "operators/page_dictionary.h"
-#include "operators/window_refire.h"
+#include "operators/window_core.h"
 
 /* State value: one session in one pane. */
 typedef struct session_pane {
@@ -94,13 +91,8 @@ typedef struct session_acc {
 
 typedef struct session_metrics {
     sl_operator_ctx *ctx;
-    sl_window_spec spec;
+    sl_window_core core;
     sl_state *panes;
-    sl_pane_set active;
-    sl_timers timers;
-    sl_page_dict *dict;
-    sl_window_refire refire;
-    int64_t watermark;
     /* scratch for firing */
     sl_hash_index session_index;
     session_acc *sessions;
@@ -113,21 +105,18 @@ typedef struct session_metrics {
 
 /* Is page a ordered before page b (tie-break of the entry page)? */
 static bool page_before(session_metrics *m, uint64_t a, uint64_t b) {
-    return sl_str_cmp(sl_page_dict_get(m->dict, a), sl_page_dict_get(m->dict, b)) < 0;
+    return sl_str_cmp(sl_page_dict_get(m->core.dict, a), sl_page_dict_get(m->core.dict, b)) < 0;
 }
 
 static sl_err sm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t errstr_size) {
     session_metrics *m = calloc(1, sizeof(*m));
-    sl_err err = sl_window_spec_load(&m->spec, ctx->conf, errstr, errstr_size);
+    sl_err err = sl_window_core_init(&m->core, ctx->conf, errstr, errstr_size);
     if (err) {
         free(m);
         return err;
     }
     m->ctx = ctx;
     m->panes = sl_state_declare(ctx->state, "session_panes", &SESSION_PANE_OPS);
-    m->dict = sl_page_dict_new();
-    m->watermark = SL_WATERMARK_MIN;
-    sl_timers_init(&m->timers);
     sl_hash_index_init(&m->session_index);
     sl_hash_index_init(&m->page_index);
     *self = m;
@@ -135,9 +124,7 @@ static sl_err sm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t er
 }
 
 static void add_event(session_metrics *m, const sl_event *ev) {
-    int64_t pane = sl_pane_of(&m->spec, ev->timestamp_ms);
-    if (sl_pane_set_add(&m->active, pane)) sl_window_register_pane_timers(&m->spec, &m->timers, pane);
-    sl_page_dict_add(m->dict, ev->page_hash, ev->page);
+    int64_t pane = sl_window_core_add(&m->core, ev->timestamp_ms, ev->page_hash, ev->page);
     session_pane *p = sl_state_get(m->panes, ev->session_hash, ev->session_id.ptr, ev->session_id.len, pane, true);
     if (ev->timestamp_ms < p->min_ts ||
         (ev->timestamp_ms == p->min_ts && page_before(m, ev->page_hash, p->entry_page))) {
@@ -150,8 +137,7 @@ static void add_event(session_metrics *m, const sl_event *ev) {
     sl_state_mark_dirty(m->panes);
 }
 
-static void fire(session_metrics *m, int64_t end, sl_emitter *out);
-static void refire_one(int64_t end, void *opaque, sl_emitter *out) { fire(opaque, end, out); }
+static void fire(void *op, int64_t end, sl_emitter *out);
 
 static sl_err sm_process(void *self, sl_batch *in, sl_emitter *out, char *errstr, size_t errstr_size) {
     session_metrics *m = self;
@@ -163,19 +149,19 @@ static sl_err sm_process(void *self, sl_batch *in, sl_emitter *out, char *errstr
     uint32_t kept = 0;
     for (uint32_t i = 0; i < in->count; i++) {
         const sl_event *ev = &events[i];
-        int64_t first_end = sl_window_first_start(&m->spec, ev->timestamp_ms) + m->spec.size;
-        if (sl_window_closed(&m->spec, first_end, m->watermark)) {
-            sl_emit_copy(out, SL_BATCH_LATE_EVENTS, &(sl_late_event){*ev, m->watermark});
+        const sl_window_spec *w = &m->core.spec;
+        int64_t first_end = sl_window_first_start(w, ev->timestamp_ms) + w->size;
+        if (sl_window_closed(w, first_end, m->core.watermark)) {
+            sl_emit_copy(out, SL_BATCH_LATE_EVENTS, &(sl_late_event){*ev, m->core.watermark});
             continue;
         }
         add_event(m, ev);
-        sl_window_refire_mark(&m->refire, &m->spec, ev->timestamp_ms, m->watermark);
         if (kept != i) events[kept] = *ev;
         kept++;
     }
     in->count = kept;
     sl_emit_forward(out, in);
-    sl_window_refire_run(&m->refire, refire_one, m, out);
+    sl_window_refire_run(&m->core.refire, fire, m, out);
     return SL_OK;
 }
 
@@ -223,12 +209,13 @@ static sl_session_partial *partial_for(session_metrics *m, uint64_t page) {
     return &m->partials[i];
 }
 
-static void fire(session_metrics *m, int64_t end, sl_emitter *out) {
-    int64_t start = end - m->spec.size;
+static void fire(void *op, int64_t end, sl_emitter *out) {
+    session_metrics *m = op;
+    int64_t start = end - m->core.spec.size;
     sl_hash_index_clear(&m->session_index);
     sl_hash_index_clear(&m->page_index);
-    for (uint32_t i = 0; i < m->active.count; i++) {
-        int64_t pane = m->active.starts[i];
+    for (uint32_t i = 0; i < m->core.active.count; i++) {
+        int64_t pane = m->core.active.starts[i];
         if (pane >= start && pane < end) sl_state_foreach_in_namespace(m->panes, pane, visit_session, m);
     }
     for (uint32_t i = 0; i < m->session_index.count; i++) {
@@ -249,38 +236,19 @@ static void fire(session_metrics *m, int64_t end, sl_emitter *out) {
         rec->window_start = start;
         rec->window_end = end;
         rec->from_subtask = m->ctx->subtask;
-        rec->page = sl_batch_copy_str(b, sl_page_dict_get(m->dict, rec->page_hash));
+        rec->page = sl_batch_copy_str(b, sl_page_dict_get(m->core.dict, rec->page_hash));
     }
 }
 
-static void drop_expired_panes(session_metrics *m) {
-    uint32_t n = 0;
-    while (n < m->active.count &&
-           sl_window_closed(&m->spec, sl_window_last_start(&m->spec, m->active.starts[n]) + m->spec.size,
-                            m->watermark)) {
-        sl_state_remove_namespace(m->panes, m->active.starts[n]);
-        n++;
-    }
-    sl_pane_set_drop_first(&m->active, n);
-}
+static void drop_pane(void *op, int64_t pane) { sl_state_remove_namespace(((session_metrics *)op)->panes, pane); }
 
 static sl_err sm_watermark(void *self, int64_t wm, sl_emitter *out, char *errstr, size_t errstr_size) {
-    session_metrics *m = self;
-    if (wm <= m->watermark) return SL_OK;
-    sl_window_refire_run(&m->refire, refire_one, m, out);
-    int64_t end;
-    while (sl_timers_pop_due(&m->timers, wm, &end)) fire(m, end, out);
-    m->watermark = wm;
-    drop_expired_panes(m);
+    sl_window_core_advance(&((session_metrics *)self)->core, wm, fire, drop_pane, self, out);
     return SL_OK;
 }
 
 static sl_err sm_snapshot(void *self, int64_t id, sl_buf *out, char *errstr, size_t errstr_size) {
-    session_metrics *m = self;
-    sl_buf_append_u64(out, (uint64_t)m->watermark);
-    sl_timers_snapshot(&m->timers, out);
-    sl_pane_set_snapshot(&m->active, out);
-    sl_page_dict_snapshot(m->dict, out);
+    sl_window_core_snapshot(&((session_metrics *)self)->core, out);
     return SL_OK;
 }
 
@@ -289,13 +257,9 @@ static sl_err sm_restore(void *self, int64_t id, const sl_buf *const *snaps, siz
     session_metrics *m = self;
     for (size_t i = 0; i < n; i++) {
         sl_buf_reader r = {snaps[i]->data, snaps[i]->data + snaps[i]->len};
-        uint64_t wm;
-        if (!sl_buf_read_u64(&r, &wm) || !sl_timers_restore(&m->timers, &r) ||
-            !sl_pane_set_restore(&m->active, &r) || !sl_page_dict_restore(m->dict, &r))
+        if (!sl_window_core_restore(&m->core, &r, i == 0))
             return sl_errf(SL_ERR_CORRUPT, errstr, errstr_size,
                            "session_metrics: snapshot %zu of checkpoint %lld is truncated", i, (long long)id);
-        /* All old subtasks saw the same watermarks; the smallest is safe. */
-        if (i == 0 || (int64_t)wm < m->watermark) m->watermark = (int64_t)wm;
     }
     return SL_OK;
 }
@@ -307,10 +271,7 @@ static void sm_destroy(void *self) {
     free(m->partials);
     sl_hash_index_free(&m->session_index);
     sl_hash_index_free(&m->page_index);
-    sl_timers_free(&m->timers);
-    sl_pane_set_free(&m->active);
-    sl_window_refire_free(&m->refire);
-    sl_page_dict_free(m->dict);
+    sl_window_core_free(&m->core);
     free(m);
 }
 

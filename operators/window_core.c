@@ -1,0 +1,57 @@
+/* window_core.c -- timers, panes, dictionary and snapshots shared by window operators. */
+#include "operators/window_core.h"
+
+sl_err sl_window_core_init(sl_window_core *c, const sl_conf *conf, char *errstr, size_t errstr_size) {
+    *c = (sl_window_core){0};
+    sl_err err = sl_window_spec_load(&c->spec, conf, errstr, errstr_size);
+    if (err) return err;
+    c->watermark = SL_WATERMARK_MIN;
+    sl_timers_init(&c->timers);
+    c->dict = sl_page_dict_new();
+    return SL_OK;
+}
+
+void sl_window_core_free(sl_window_core *c) {
+    sl_timers_free(&c->timers);
+    sl_pane_set_free(&c->active);
+    sl_window_refire_free(&c->refire);
+    sl_page_dict_free(c->dict);
+}
+
+int64_t sl_window_core_add(sl_window_core *c, int64_t t, uint64_t page_hash, sl_str page) {
+    int64_t pane = sl_pane_of(&c->spec, t);
+    if (sl_pane_set_add(&c->active, pane)) sl_window_register_pane_timers(&c->spec, &c->timers, pane);
+    sl_page_dict_add(c->dict, page_hash, page);
+    sl_window_refire_mark(&c->refire, &c->spec, t, c->watermark);
+    return pane;
+}
+
+void sl_window_core_advance(sl_window_core *c, int64_t wm, sl_window_fire_fn fire, sl_window_drop_pane_fn drop,
+                            void *op, sl_emitter *out) {
+    sl_window_refire_run(&c->refire, fire, op, out);
+    if (wm <= c->watermark) return;
+    int64_t end;
+    while (sl_timers_pop_due(&c->timers, wm, &end)) fire(op, end, out);
+    c->watermark = wm;
+    uint32_t n = 0;
+    while (n < c->active.count &&
+           sl_window_closed(&c->spec, sl_window_last_start(&c->spec, c->active.starts[n]) + c->spec.size, wm))
+        drop(op, c->active.starts[n++]);
+    sl_pane_set_drop_first(&c->active, n);
+}
+
+void sl_window_core_snapshot(const sl_window_core *c, sl_buf *out) {
+    sl_buf_append_u64(out, (uint64_t)c->watermark);
+    sl_timers_snapshot(&c->timers, out);
+    sl_pane_set_snapshot(&c->active, out);
+    sl_page_dict_snapshot(c->dict, out);
+}
+
+bool sl_window_core_restore(sl_window_core *c, sl_buf_reader *in, bool first) {
+    uint64_t wm;
+    if (!sl_buf_read_u64(in, &wm) || !sl_timers_restore(&c->timers, in) || !sl_pane_set_restore(&c->active, in) ||
+        !sl_page_dict_restore(c->dict, in))
+        return false;
+    if (first || (int64_t)wm < c->watermark) c->watermark = (int64_t)wm;
+    return true;
+}
