@@ -36,7 +36,7 @@ run_job() {
     shift
     t0=$(date +%s%N)
     "$SLUICE_BIN" run "$job" --brokers "$brokers" --bounded --checkpoint-dir "$work/ckpt" --http-port 0 \
-        --parallelism 2 --set kafka.session.timeout.ms=6000 "$@" >"$work/$name.out" 2>"$work/$name.log" || rc=$?
+        --parallelism 2 --set kafka.session.timeout.ms=6000 "${job_sets[@]}" "$@" >"$work/$name.out" 2>"$work/$name.log" || rc=$?
     echo "run $name: exit $rc after $(( ($(date +%s%N) - t0) / 1000000 )) ms" >&2
     return $rc
 }
@@ -52,6 +52,9 @@ run_until_done() {
     fail "$name: no run finished in $max attempts"
 }
 
+# Settings the job ran with beyond the job file, for verify too.
+job_sets=()
+
 # check_exact: committed results read back from the topic pass `sluice verify`,
 # and no key was committed twice with different values.
 check_exact() {
@@ -60,7 +63,7 @@ check_exact() {
     cat "$work/results.log" >&2
     grep -q " 0 with a different value" "$work/results.log" || fail "a key was committed with two values"
     "$SLUICE_BIN" verify --events "$work/events.jsonl" --results "$work/results.jsonl" --late "$work/late.jsonl" \
-        --job "$job" >"$work/verify.out" 2>"$work/verify.err" ||
+        --job "$job" "${job_sets[@]}" >"$work/verify.out" 2>"$work/verify.err" ||
         fail "verify: $(tail -5 "$work/verify.out") $(head -5 "$work/verify.err")"
     grep -q "verify: OK" "$work/verify.out" || fail "verify did not say OK"
 }
