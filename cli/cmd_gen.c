@@ -8,6 +8,8 @@
 #include <time.h>
 
 #include "cli/commands.h"
+#include "engine/http.h"
+#include "engine/metrics.h"
 #include "engine/arena.h"
 #include "operators/event_json.h"
 #include "operators/generator.h"
@@ -40,6 +42,9 @@ static void usage(FILE *out) {
             "  --topic T               the Kafka topic [default: clickstream-events]\n"
             "  --rate R                at most R events per second of wall-clock time;\n"
             "                          0 = as fast as possible [default: 0]\n"
+            "  --http-port PORT        serve GET /metrics (sluice_generator_events_total) and\n"
+            "                          /healthz on PORT while generating [default: off]\n"
+            "  --http-bind ADDR        address of that endpoint [default: 127.0.0.1]\n"
             "  -h, --help              show this help\n\n"
             "Runs longer than a second report progress on stderr once per second.\n\n"
             "Examples:\n"
@@ -101,6 +106,9 @@ typedef struct gen_options {
     const char *out_path;
     const char *brokers, *topic;
     double rate;
+    uint32_t http_port;               /* 0: no /metrics endpoint */
+    const char *http_bind;
+    sl_metric_handle *produced;       /* sluice_generator_events_total, or NULL */
 } gen_options;
 
 typedef enum opt_kind { OPT_U64, OPT_U32, OPT_I64, OPT_SHARE, OPT_RATE, OPT_PATH } opt_kind;
@@ -124,8 +132,7 @@ static const opt_spec OPTIONS[] = {
     {"--start-ms", OPT_I64, GC(start_ms)},
     {"--out", OPT_PATH, offsetof(gen_options, out_path)},
     {"--rate", OPT_RATE, offsetof(gen_options, rate)},
-    {"--brokers", OPT_PATH, offsetof(gen_options, brokers)},
-    {"--topic", OPT_PATH, offsetof(gen_options, topic)},
+    o->topic = "clickstream-events";
 };
 #define N_OPTIONS (sizeof(OPTIONS) / sizeof(OPTIONS[0]))
 
@@ -168,11 +175,9 @@ static bool set_option(gen_options *o, const opt_spec *spec, const char *value) 
 
 /* Returns -1 to go on, or the exit code (help shown, or a usage error). */
 static int parse_args(int argc, char **argv, gen_options *o) {
+    *o = (gen_options){.rate = 0};
     sl_gen_conf_default(&o->gc);
-    o->out_path = NULL;
-    o->brokers = NULL;
     o->topic = "clickstream-events";
-    o->rate = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
@@ -265,6 +270,7 @@ static sl_err generate(const gen_options *o, gen_sink *sink, char *errstr, size_
         line[n++] = '\n';
         sl_arena_reset(&arena);
         err = sink->write(sink, line, n, errstr, errstr_size);
+        sl_metric_add(o->produced, 1);   /* a relaxed atomic add; no-op without --http-port */
         uint64_t done = sl_gen_position(g);
         if (!err && o->rate > 0) err = throttle(sink, o->rate, done, start, errstr, errstr_size);
         if (o->rate > 0 || done % CLOCK_CHECK_EVERY == 0) {
@@ -322,7 +328,24 @@ int sl_cmd_gen(int argc, char **argv) {
         fprintf(stderr, "sluice gen: %s\n", errstr);
         return SL_EXIT_USAGE;
     }
+    sl_metrics *metrics = NULL;
+    sl_http_server *http = NULL;
+    if (o.http_port) {
+        metrics = sl_metrics_new();
+        o.produced = sl_metrics_get(metrics, "sluice_generator_events_total", NULL);
+        http = sl_http_start(o.http_bind ? o.http_bind : "127.0.0.1", (int)o.http_port, metrics, errstr,
+                             sizeof(errstr));
+        if (!http) {
+            fprintf(stderr, "sluice gen: %s\n", errstr);
+            sink.close(&sink, errstr, sizeof(errstr));
+            sl_metrics_destroy(metrics);
+            return SL_EXIT_USAGE;
+        }
+        sl_http_set_ready(http, true, NULL);
+    }
     sl_err err = generate(&o, &sink, errstr, sizeof(errstr));
+    sl_http_stop(http);
+    sl_metrics_destroy(metrics);
     char close_err[512];
     sl_err cerr = sink.close(&sink, close_err, sizeof(close_err));
     if (err || cerr) {

@@ -7,10 +7,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cmd_jobs.h"
 #include "cli/commands.h"
 #include "engine/conf.h"
 #include "engine/http.h"
 #include "engine/job.h"
+#include "engine/job_api.h"
 #include "engine/log.h"
 #include "engine/metrics.h"
 #include "jobs/clickstream_job.h"
@@ -47,7 +49,11 @@ static void usage(FILE *out) {
             "  --checkpoint-interval MS   checkpoint every MS milliseconds (default 10000)\n"
             "  --from-savepoint DIR       restore from a savepoint or checkpoint directory\n"
             "  --max-rate EVENTS_PER_SEC  throttle the source\n"
-            "  --http-port PORT           metrics/health/job API port (default 8081, 0 disables)\n"
+            "  --http-port PORT           metrics/health/job API port (default 8081, 0 disables,\n"
+            "                             any: a free port)\n"
+            "  --detach                   run in the background: print the job id and return; the\n"
+            "                             job logs to $SLUICE_HOME/jobs/ID/job.log (default ~/.sluice)\n"
+            "                             and `sluice list|status|savepoint|stop|cancel ID` control it\n"
             "  --log-format text|json     log line format (default text)\n"
             "  --set KEY=VALUE            set any configuration key (repeatable; see `sluice config`)\n"
             "  -h, --help                 show this help\n\n"
@@ -73,13 +79,14 @@ static const struct {
 };
 #define N_OPTION_KEYS (sizeof(OPTION_KEYS) / sizeof(OPTION_KEYS[0]))
 
-static int parse(int argc, char **argv, sl_conf *conf, const char **jobfile) {
-    static struct option options[N_OPTION_KEYS + 4];
+static int parse(int argc, char **argv, sl_conf *conf, const char **jobfile, bool *detach) {
+    static struct option options[N_OPTION_KEYS + 5];
     size_t n = 0;
     for (; n < N_OPTION_KEYS; n++) options[n] = (struct option){OPTION_KEYS[n].option, required_argument, NULL, 1000 + (int)n};
     options[n++] = (struct option){"set", required_argument, NULL, 's'};
     options[n++] = (struct option){"help", no_argument, NULL, 'h'};
     options[n++] = (struct option){"bounded", no_argument, NULL, 'b'};
+    options[n++] = (struct option){"detach", no_argument, NULL, 'd'};
     options[n] = (struct option){0};
 
     sl_conf *overrides = sl_conf_new();
@@ -95,6 +102,8 @@ static int parse(int argc, char **argv, sl_conf *conf, const char **jobfile) {
             rc = SL_EXIT_OK;
         } else if (c == 'b') {
             sl_conf_set(overrides, "kafka_source.bounded", "true", NULL, 0);
+        } else if (c == 'd') {
+            *detach = true;
         } else if (c == 's' && n_pairs < 256) {
             pairs[n_pairs++] = optarg;
         } else if (c >= 1000) {
@@ -135,10 +144,29 @@ static int parse(int argc, char **argv, sl_conf *conf, const char **jobfile) {
     return rc;
 }
 
+/* Start the endpoint and the job API; NULL (logged) when it cannot serve. */
+static sl_http_server *start_http(const sl_conf *conf, sl_job *job, sl_metrics *metrics, sl_job_api **api,
+                                  char *errstr, size_t errstr_size) {
+    const char *value = sl_conf_get(conf, "http.port");
+    int64_t port = 0;
+    if (value && !strcmp(value, "any")) port = 0;
+    else if (sl_conf_get_int(conf, "http.port", &port, errstr, errstr_size) || port <= 0) return NULL;
+    sl_http_server *http = sl_http_start(sl_conf_get(conf, "http.bind"), (int)port, metrics, errstr, errstr_size);
+    if (!http) {
+        sl_log_warn("http", "metrics endpoint not started: %s (the job runs without it)", errstr);
+        return NULL;
+    }
+    *api = sl_job_api_register(http, job, conf, errstr, errstr_size);
+    return http;
+}
+
 int sl_cmd_run(int argc, char **argv) {
     sl_conf *conf = sl_conf_new();
     const char *jobfile = NULL;
-    int rc = parse(argc, argv, conf, &jobfile);
+    bool detach = false;
+    int notify_fd = -1;
+    int rc = parse(argc, argv, conf, &jobfile, &detach);
+    if (rc < 0 && detach && sl_detach_start(conf, jobfile, &notify_fd)) rc = SL_EXIT_USAGE;
     if (rc >= 0) {
         sl_conf_destroy(conf);
         return rc;
@@ -146,6 +174,7 @@ int sl_cmd_run(int argc, char **argv) {
     if (sl_log_configure(sl_conf_get(conf, "log.format"), sl_conf_get(conf, "log.level"),
                          sl_conf_get(conf, "job.name"))) {
         fprintf(stderr, "sluice run: log.format must be text or json and log.level debug|info|warn|error\n");
+        sl_detach_serving(notify_fd, conf, jobfile, -1, "bad log.format or log.level");
         sl_conf_destroy(conf);
         return SL_EXIT_USAGE;
     }
@@ -162,6 +191,7 @@ int sl_cmd_run(int argc, char **argv) {
     sl_kafka_embedded *embedded = NULL;
     if (sl_kafka_embedded_wanted(conf) && !(embedded = sl_kafka_embedded_start(conf, errstr, sizeof(errstr)))) {
         fprintf(stderr, "sluice run: the embedded Kafka cluster: %s\n", errstr);
+        sl_detach_serving(notify_fd, conf, jobfile, -1, errstr);
         sl_conf_destroy(conf);
         return SL_EXIT_FAILURE;
     }
@@ -169,17 +199,22 @@ int sl_cmd_run(int argc, char **argv) {
     if (!job) {
         fprintf(stderr, "sluice run: %s: %s\n", jobfile, errstr);
         sl_kafka_embedded_stop(embedded);
+        sl_detach_serving(notify_fd, conf, jobfile, -1, errstr);
         sl_conf_destroy(conf);
         return SL_EXIT_USAGE;
     }
 
     sl_metrics *metrics = sl_metrics_new();
     sl_job_set_metrics(job, metrics);
-    sl_http_server *http = NULL;
-    int64_t port = 0;
-    if (sl_conf_get_int(conf, "http.port", &port, errstr, sizeof(errstr)) == SL_OK && port > 0) {
-        http = sl_http_start(sl_conf_get(conf, "http.bind"), (int)port, metrics, errstr, sizeof(errstr));
-        if (!http) sl_log_warn("http", "metrics endpoint not started: %s (the job runs without it)", errstr);
+    sl_job_api *api = NULL;
+    sl_http_server *http = start_http(conf, job, metrics, &api, errstr, sizeof(errstr));
+    sl_detach_serving(notify_fd, conf, jobfile, http ? sl_http_port(http) : -1, errstr);
+    if (notify_fd >= 0 && !http) {
+        sl_job_destroy(job);
+        sl_kafka_embedded_stop(embedded);
+        sl_metrics_destroy(metrics);
+        sl_conf_destroy(conf);
+        return SL_EXIT_FAILURE;
     }
 
     g_running_job = job;
@@ -190,12 +225,14 @@ int sl_cmd_run(int argc, char **argv) {
     sa.sa_handler = on_checkpoint_signal;
     sigaction(SIGUSR1, &sa, NULL);
 
-    if (http) sl_http_set_ready(http, true, NULL);
     sl_err err = sl_job_run(job, errstr, sizeof(errstr));
     g_running_job = NULL;
     if (err) fprintf(stderr, "sluice run: job '%s' failed: %s\n", sl_conf_get(conf, "job.name"), errstr);
+    if (notify_fd >= 0)
+        sl_detach_ended(conf, jobfile, sl_http_port(http), sl_job_status_name(sl_job_get_status(job)));
 
     if (http) sl_http_stop(http);
+    sl_job_api_free(api);
     sl_job_destroy(job);
     sl_kafka_embedded_stop(embedded);
     sl_metrics_destroy(metrics);

@@ -27,6 +27,11 @@ int sl_cmd_avro(int argc, char **argv);
 int sl_cmd_kafka_dev(int argc, char **argv);
 int sl_cmd_topics(int argc, char **argv);
 int sl_cmd_results(int argc, char **argv);
+int sl_cmd_list(int argc, char **argv);
+int sl_cmd_status(int argc, char **argv);
+int sl_cmd_savepoint(int argc, char **argv);
+int sl_cmd_stop(int argc, char **argv);
+int sl_cmd_cancel(int argc, char **argv);
 int sl_cmd_dlq(int argc, char **argv);
 
 #endif

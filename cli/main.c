@@ -6,6 +6,11 @@
 
 const sl_command SL_COMMANDS[] = {
     {"run", "Run a job from a YAML job file", sl_cmd_run},
+    {"list", "List the jobs started with `sluice run --detach`", sl_cmd_list},
+    {"status", "Show a detached job's state, checkpoints and watermark", sl_cmd_status},
+    {"savepoint", "Take a savepoint of a detached job", sl_cmd_savepoint},
+    {"stop", "Stop a detached job with a savepoint", sl_cmd_stop},
+    {"cancel", "Cancel a detached job (no savepoint)", sl_cmd_cancel},
     {"gen", "Generate sessionized clickstream traffic (JSON lines or Kafka)", sl_cmd_gen},
     {"verify", "Recompute the results from the events in batch and compare them", sl_cmd_verify},
     {"kafka-dev", "Run an in-process Kafka cluster (librdkafka mock) with sluice's topics", sl_cmd_kafka_dev},

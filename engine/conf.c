@@ -61,8 +61,9 @@ static const struct {
     {"checkpoint.dir", NULL, "Directory for checkpoints; restart resumes from the newest complete one."},
     {"checkpoint.retain", "3", "Complete checkpoints kept on disk."},
     {"checkpoint.savepoint", NULL, "Restore from this savepoint or checkpoint directory instead of the newest checkpoint."},
+    {"savepoint.dir", NULL, "Default directory of savepoints taken through the job API (default: <checkpoint.dir>/savepoints)."},
 
-    {"http.port", "8081", "Port of the metrics / health / job API endpoint (0 disables it)."},
+    {"http.port", "8081", "Port of the metrics / health / job API endpoint (0 disables it, any picks a free one)."},
     {"http.bind", "127.0.0.1", "Address the HTTP endpoint listens on."},
     {"log.format", "text", "Log line format: text or json."},
     {"log.level", "info", "Minimum log level: debug, info, warn or error."},

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "engine/keygroup.h"
+#include "engine/latest_results.h"
 #include "engine/log.h"
 #include "engine/runtime_internal.h"
 #include "engine/state.h"
@@ -122,6 +123,7 @@ static sl_err init_task(sl_job *job, sl_stage *st, uint32_t stage_index, uint32_
     t->stage_index = stage_index;
     t->subtask = subtask;
     t->watermark = SL_WATERMARK_MIN;
+    atomic_init(&t->published_wm, SL_WATERMARK_MIN);
     t->aligning_id = -1;
     t->pool = sl_batch_pool_new(SL_BATCH_DEFAULT_CAPACITY);
     t->next = stage_index + 1 < job->n_stages ? &job->stages[stage_index + 1] : NULL;
@@ -130,7 +132,8 @@ static sl_err init_task(sl_job *job, sl_stage *st, uint32_t stage_index, uint32_
 
     if (st->source) {
         t->source = st->source;
-        t->source_ctx = (sl_operator_ctx){t->name, subtask, st->parallelism, job->conf, NULL, job->metrics};
+        t->source_ctx = (sl_operator_ctx){t->name, subtask, st->parallelism, job->conf, NULL, job->metrics,
+                                          &t->source_readiness};
         sl_err err = sl_conf_get_double(job->conf, "source.max_rate", &t->max_rate, errstr, errstr_size);
         if (!err) err = sl_conf_get_int(job->conf, "watermark.idle_timeout_ms", &t->idle_timeout_ms, errstr, errstr_size);
         if (!err) err = st->source->cb_init(&t->source_ctx, &t->source_self, errstr, errstr_size);
@@ -153,7 +156,8 @@ static sl_err init_task(sl_job *job, sl_stage *st, uint32_t stage_index, uint32_
         sl_op_slot *op = &t->ops[i];
         op->plugin = st->ops[i];
         snprintf(op->name, sizeof(op->name), "%s#%u", op->plugin->name, subtask);
-        op->ctx = (sl_operator_ctx){op->name, subtask, st->parallelism, job->conf, t->state, job->metrics};
+        op->ctx = (sl_operator_ctx){op->name, subtask, st->parallelism, job->conf, t->state, job->metrics,
+                                    &op->readiness};
         op->emitter = (sl_emitter){.task = t, .index = (int)i};
         sl_err err = op->plugin->cb_init(&op->ctx, &op->self, errstr, errstr_size);
         if (err) return err;
@@ -326,6 +330,8 @@ static bool finish_checkpoint(sl_job *job) {
     bool final = job->pending.final;
     job->pending_id = -1;
     if (job->ack_failed) {
+        sl_job_metrics_checkpoint(job, id, false, 0);
+        sl_job_control_checkpoint_failed(job, id);
         if (final) return false;
         sl_log_warn("checkpoint", "checkpoint %lld failed; the next one is tried at the next interval", (long long)id);
         return true;
@@ -336,6 +342,8 @@ static bool finish_checkpoint(sl_job *job) {
     sl_err err = sl_ckpt_write_pending(job->ckpt_root, &job->pending, why, sizeof(why));
     pthread_mutex_lock(&job->lock);
     if (err) {
+        sl_job_metrics_checkpoint(job, id, false, 0);
+        sl_job_control_checkpoint_failed(job, id);
         sl_log_error("checkpoint", "checkpoint %lld could not be written: %s", (long long)id, why);
         return !final;
     }
@@ -358,7 +366,11 @@ static bool finish_checkpoint(sl_job *job) {
     crash_point("commit", nth);
     err = sl_ckpt_mark_complete(job->ckpt_root, id, why, sizeof(why));
     if (!err) crash_point("complete", nth);
-    if (!err) sl_ckpt_retain(job->ckpt_root, job->retain);
+    if (!err) {   /* before retention may delete it: metrics read it, a savepoint copies it */
+        sl_job_metrics_checkpoint(job, id, true, sl_now_ms() - job->pending_started_ms);
+        sl_job_control_checkpoint_completed(job, id);
+        sl_ckpt_retain(job->ckpt_root, job->retain);
+    }
     pthread_mutex_lock(&job->lock);
     if (err) {
         sl_log_error("checkpoint", "checkpoint %lld could not be completed: %s", (long long)id, why);
@@ -375,7 +387,10 @@ static void coordinate(sl_job *job) {
     uint32_t n_sources = job->stages[0].parallelism;
     int64_t next_due = sl_now_ms() + job->interval_ms;
     pthread_mutex_lock(&job->lock);
-    while (!atomic_load(&job->failed)) {
+    while (!atomic_load(&job->failed) && !atomic_load(&job->cancel_requested)) {
+        sl_job_metrics_tick(job);
+        if (atomic_load(&job->stop_requested) && atomic_load(&job->status) == SL_JOB_RUNNING)
+            atomic_store(&job->status, SL_JOB_STOPPING);
         if (job->pending_id >= 0 && job->acks == job->n_tasks) {
             bool final = job->pending.final;
             if (!finish_checkpoint(job)) {
@@ -435,17 +450,34 @@ static void join_threads(sl_job *job) {
 sl_err sl_job_run(sl_job *job, char *errstr, size_t errstr_size) {
     sl_err err = setup_checkpoint_dirs(job, errstr, errstr_size);
     if (!err) err = build(job, errstr, errstr_size);
+    if (!err) sl_job_metrics_init(job);
     bool finished = false;
+    if (!err) sl_job_set_status(job, SL_JOB_RESTORING);
     if (!err) err = recover(job, &finished, errstr, errstr_size);
-    if (err) return err;
+    if (err) {
+        sl_job_set_status(job, SL_JOB_FAILED);
+        return err;
+    }
     if (finished) {
         sl_log_info("job", "the job already finished at checkpoint %lld; nothing to do", (long long)job->restored_id);
+        sl_job_set_status(job, SL_JOB_FINISHED);
         return SL_OK;
     }
     start_threads(job);
+    if (!atomic_load(&job->failed)) sl_job_set_status(job, SL_JOB_RUNNING);
     coordinate(job);
+    bool cancelled = atomic_load(&job->cancel_requested) && !atomic_load(&job->failed);
+    if (cancelled) sl_job_fail(job, "job", "cancelled on request; the output holds the last complete checkpoint");
     join_threads(job);
-    if (atomic_load(&job->failed)) return sl_errf(SL_ERR_INTERNAL, errstr, errstr_size, "%s", job->error);
+    if (cancelled) {
+        sl_job_set_status(job, SL_JOB_CANCELED);
+        return SL_OK;
+    }
+    if (atomic_load(&job->failed)) {
+        sl_job_set_status(job, SL_JOB_FAILED);
+        return sl_errf(SL_ERR_INTERNAL, errstr, errstr_size, "%s", job->error);
+    }
+    sl_job_set_status(job, SL_JOB_FINISHED);
     return SL_OK;
 }
 
@@ -474,6 +506,8 @@ void sl_job_destroy(sl_job *job) {
             sl_batch_pool_free(job->stages[s].tasks[i].pool);
     for (uint32_t s = 0; s < job->n_stages; s++) free(job->stages[s].tasks);
     sl_ckpt_meta_free(&job->pending);
+    sl_job_metrics_free(job);
+    sl_latest_results_free(job->latest);
     if (job->ckpt_root_is_temp) sl_remove_tree(job->ckpt_root);
     sl_conf_destroy(job->conf);
     pthread_mutex_destroy(&job->lock);

@@ -35,6 +35,8 @@ struct sl_http_server {
     size_t n_routes, cap_routes;
     bool ready;
     char not_ready_reason[256];
+    sl_http_readiness_fn readiness_fn;
+    void *readiness_opaque;
 };
 
 /* One request in flight: the body accumulates across MHD's upload calls. */
@@ -104,6 +106,8 @@ static int on_healthz(const sl_http_request *req, json_t **body, void *opaque) {
 static int on_readyz(const sl_http_request *req, json_t **body, void *opaque) {
     sl_http_server *srv = opaque;
     pthread_mutex_lock(&srv->lock);
+    if (srv->readiness_fn) srv->ready = srv->readiness_fn(srv->readiness_opaque, srv->not_ready_reason,
+                                                          sizeof(srv->not_ready_reason));
     bool ready = srv->ready;
     *body = ready ? json_pack("{s:s}", "status", "ready")
                   : json_pack("{s:s,s:s}", "status", "not ready", "reason", srv->not_ready_reason);
@@ -115,6 +119,13 @@ void sl_http_set_ready(sl_http_server *srv, bool ready, const char *reason) {
     pthread_mutex_lock(&srv->lock);
     srv->ready = ready;
     snprintf(srv->not_ready_reason, sizeof(srv->not_ready_reason), "%s", reason ? reason : "");
+    pthread_mutex_unlock(&srv->lock);
+}
+
+void sl_http_set_readiness_check(sl_http_server *srv, sl_http_readiness_fn fn, void *opaque) {
+    pthread_mutex_lock(&srv->lock);
+    srv->readiness_fn = fn;
+    srv->readiness_opaque = opaque;
     pthread_mutex_unlock(&srv->lock);
 }
 

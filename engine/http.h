@@ -64,6 +64,11 @@ int sl_http_port(const sl_http_server *server);
 /* Readiness for /readyz; reason says what is awaited ("restoring checkpoint 7"). */
 void sl_http_set_ready(sl_http_server *server, bool ready, const char *reason);
 
+/* Readiness computed on each /readyz instead: fn returns true when ready,
+ * else fills reason. Called on the HTTP thread; replaces sl_http_set_ready. */
+typedef bool (*sl_http_readiness_fn)(void *opaque, char *reason, size_t reason_size);
+void sl_http_set_readiness_check(sl_http_server *server, sl_http_readiness_fn fn, void *opaque);
+
 /* Register a handler for method + path pattern; "{name}" matches one path
  * segment and is read with sl_http_param. Safe while the server runs.
  * SL_ERR_INVALID_ARG for a malformed pattern or a duplicate method+pattern. */

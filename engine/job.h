@@ -19,6 +19,8 @@
 #ifndef SL_JOB_H
 #define SL_JOB_H
 
+#include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "engine/batch.h"
@@ -52,6 +54,55 @@ sl_err sl_job_run(sl_job *job, char *errstr, size_t errstr_size);
 void sl_job_request_stop(sl_job *job);
 /* Ask for a checkpoint as soon as possible (e.g. on SIGUSR1). Async-signal-safe. */
 void sl_job_request_checkpoint(sl_job *job);
+
+/* ---- operating a running job (engine/job_control.c; the REST API's backend) ----
+ * Every call below is safe from any thread while sl_job_run runs, and none
+ * blocks the pipeline: they read snapshots under the job's lock or set flags. */
+
+typedef enum sl_job_status {
+    SL_JOB_CREATED = 0,   /* built, not yet running */
+    SL_JOB_RESTORING,     /* restoring a checkpoint or savepoint */
+    SL_JOB_RUNNING,
+    SL_JOB_STOPPING,      /* a stop was requested; the final checkpoint is under way */
+    SL_JOB_FINISHED,
+    SL_JOB_FAILED,
+    SL_JOB_CANCELED
+} sl_job_status;
+
+sl_job_status sl_job_get_status(const sl_job *job);
+const char *sl_job_status_name(sl_job_status status);   /* "RUNNING", ... */
+
+/* The job as JSON: id, name, state, operators and parallelism, last
+ * checkpoint id and time, watermark. New reference. */
+json_t *sl_job_describe(sl_job *job);
+
+/* Ready for traffic: restored and running, and every source and sink
+ * connected. When not, *reason says what is awaited. */
+bool sl_job_ready(sl_job *job, char *reason, size_t reason_size);
+
+/* Take a savepoint into directory `dir`: the next checkpoint (triggered now;
+ * with `stop`, the final checkpoint of a graceful stop) is copied, with hard
+ * links where possible, to dir/savepoint-<id>, which retention never
+ * touches. Waits up to timeout_ms for it; path_out gets the savepoint path.
+ * Errors: SL_ERR_INVALID_ARG the job is not running or a savepoint is
+ * already under way; SL_ERR_CANCELLED no checkpoint completed within
+ * timeout_ms (the request is withdrawn); SL_ERR_IO the checkpoint failed or
+ * the copy did. */
+sl_err sl_job_savepoint(sl_job *job, const char *dir, bool stop, int timeout_ms, char *path_out,
+                        size_t path_size, char *errstr, size_t errstr_size);
+
+/* Cancel: stop at once without a final checkpoint; the output keeps what the
+ * last complete checkpoint committed. sl_job_run returns SL_OK and the
+ * status is SL_JOB_CANCELED. */
+void sl_job_cancel(sl_job *job);
+
+/* Keep a copy of the newest fired window's results (page analytics and
+ * Top-N) for sl_job_latest_results; call before run. Costs one JSON
+ * rendering per result record in the sink stage. */
+void sl_job_keep_latest_results(sl_job *job);
+/* {"window_start","window_end","page_analytics":[...],"top_pages":{...}},
+ * or NULL when no window fired yet (or keeping was not enabled). */
+json_t *sl_job_latest_results(sl_job *job);
 
 /* The number of cores, for parallelism 0. */
 uint32_t sl_default_parallelism(void);

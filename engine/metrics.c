@@ -276,7 +276,15 @@ static void put_header(FILE *out, const sl_metric_def *def) {
 static void put_double(FILE *out, double v) {
     if (isnan(v)) fputs("NaN", out);
     else if (isinf(v)) fputs(v > 0 ? "+Inf" : "-Inf", out);
-    else fprintf(out, "%.17g", v);
+    else {
+        /* The shortest of 15..17 digits that reads back as the same double. */
+        char buf[32];
+        for (int digits = 15; digits <= 17; digits++) {
+            snprintf(buf, sizeof(buf), "%.*g", digits, v);
+            if (strtod(buf, NULL) == v) break;
+        }
+        fputs(buf, out);
+    }
 }
 
 static void render_process(FILE *out) {

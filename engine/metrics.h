@@ -65,6 +65,17 @@ double sl_metric_value(const sl_metric_handle *h);
  * 0, or -1 when writing to `out` failed. */
 int sl_metrics_render(sl_metrics *metrics, FILE *out);
 
+/* Kafka consumer lag from a librdkafka statistics document (the JSON its
+ * stats_cb receives when statistics.interval.ms > 0): sets
+ * sluice_kafka_consumer_lag{topic,partition} for every assigned partition
+ * with a known lag. For the Kafka source's stats_cb, e.g.
+ *     static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque) {
+ *         sl_metrics_kafka_stats(metrics, json, len);
+ *         return 0;   // librdkafka frees json
+ *     }
+ * Returns the number of partitions updated, -1 when the document is not JSON. */
+int sl_metrics_kafka_stats(sl_metrics *metrics, const char *json, size_t len);
+
 /* Print the catalog: one metric per line, "name type help (labels: ...)".
  * markdown: a table for docs/operations.md instead. */
 void sl_metrics_describe(FILE *out, bool markdown);

@@ -26,6 +26,7 @@
 typedef struct sl_state_backend sl_state_backend;
 typedef struct sl_metrics sl_metrics;
 typedef struct sl_emitter sl_emitter;
+typedef struct sl_readiness sl_readiness;
 
 /* What an instance knows about where it runs. */
 typedef struct sl_operator_ctx {
@@ -35,7 +36,14 @@ typedef struct sl_operator_ctx {
     const sl_conf *conf;
     sl_state_backend *state;     /* keyed state of this subtask (NULL for sources/sinks) */
     sl_metrics *metrics;         /* may be NULL */
+    sl_readiness *readiness;     /* engine-owned, for sl_operator_set_ready (may be NULL) */
 } sl_operator_ctx;
+
+/* Sources and sinks that connect to something (Kafka) tell /readyz whether
+ * they are connected: waiting_for is a static string ("partition
+ * assignment"), NULL once ready. Anything that never calls it is ready after
+ * cb_init. Any thread; lock-free. */
+void sl_operator_set_ready(const sl_operator_ctx *ctx, const char *waiting_for);
 
 /* A growable byte buffer for snapshots. */
 typedef struct sl_buf {

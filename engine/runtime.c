@@ -17,6 +17,7 @@
 #include "engine/checkpoint.h"
 #include "engine/job.h"
 #include "engine/keygroup.h"
+#include "engine/latest_results.h"
 #include "engine/log.h"
 #include "engine/operator.h"
 #include "engine/runtime_internal.h"
@@ -186,6 +187,7 @@ void sl_task_deliver(sl_task *t, int from, sl_batch *b) {
         sl_batch_release(b);
         return;
     }
+    sl_job_metrics_batch(t, from, b);
     int next = from + 1;
     while (next < (int)t->n_ops && is_side_output(b->kind) && !t->ops[next].plugin->is_sink) next++;
     if (next >= (int)t->n_ops) {
@@ -197,6 +199,11 @@ void sl_task_deliver(sl_task *t, int from, sl_batch *b) {
     op->current_in = b;
     op->forwarded = false;
     op->records_in += b->count;
+    sl_metric_add(op->metrics.in, b->count);
+    if (op->plugin->is_sink) {
+        sl_job_metrics_sink_input(t, b);
+        sl_latest_results_feed(t->job->latest, b);
+    }
     sl_err err = op->plugin->cb_process(op->self, b, &op->emitter, t->errstr, sizeof(t->errstr));
     if (err != SL_OK) sl_job_fail(t->job, op->name, "%s", t->errstr);
     if (!op->forwarded) sl_batch_release(b);
@@ -252,6 +259,8 @@ void sl_task_watermark(sl_task *t, int64_t wm) {
         flush_emitter(&op->emitter);
     }
     t->watermark = wm;
+    atomic_store_explicit(&t->published_wm, wm, memory_order_relaxed);
+    if (t->source) sl_job_metrics_source_watermark(t, wm);
     broadcast(t, (sl_msg){SL_MSG_WATERMARK, wm, NULL});
 }
 

@@ -12,11 +12,24 @@
 #include "engine/checkpoint.h"
 #include "engine/input_watermarks.h"
 #include "engine/job.h"
+#include "engine/metrics.h"
 #include "engine/operator.h"
 
 #define SL_MAX_STAGES 8
 
 typedef struct sl_task sl_task;
+typedef struct sl_latest_results sl_latest_results;
+
+/* Readiness of one source or sink (sl_operator_set_ready): NULL while ready,
+ * else a static string saying what it waits for. */
+struct sl_readiness {
+    _Atomic(const char *) waiting_for;
+};
+
+/* Metric series of one chained operator, created at init (job_metrics.c). */
+typedef struct sl_op_metrics {
+    sl_metric_handle *in, *out, *late;
+} sl_op_metrics;
 
 struct sl_emitter {
     sl_task *task;
@@ -34,6 +47,8 @@ typedef struct sl_op_slot {
     sl_batch *current_in;                    /* the batch cb_process is looking at */
     bool forwarded;                          /* … and it passed it on */
     uint64_t records_in;
+    sl_op_metrics metrics;
+    sl_readiness readiness;
 } sl_op_slot;
 
 typedef struct sl_stage {
@@ -64,6 +79,9 @@ struct sl_task {
     int64_t idle_timeout_ms;
     int64_t started_ms;
     uint64_t records_out;
+    sl_metric_handle *m_out, *m_records, *m_watermark;   /* source tasks */
+    sl_readiness source_readiness;
+    _Atomic int64_t published_wm;            /* the task's watermark, for other threads */
 
     sl_op_slot ops[SL_CKPT_MAX_CHAIN];
     uint32_t n_ops;
@@ -112,6 +130,15 @@ struct sl_job {
     uint32_t commits_outstanding;
     bool commit_failed;
     uint64_t checkpoints_completed;
+
+    /* operations (job_metrics.c, job_control.c) */
+    struct sl_job_metrics *jm;               /* job-level series; NULL without a registry */
+    atomic_int status;                       /* sl_job_status */
+    atomic_int cancel_requested;
+    int64_t last_completed_id;               /* under lock */
+    int64_t last_completed_ms;
+    struct sl_savepoint_request *savepoint;  /* under lock; NULL when none waits */
+    sl_latest_results *latest;               /* the newest fired window's results, or NULL */
 };
 
 int64_t sl_now_ms(void);
@@ -126,5 +153,23 @@ void sl_coordinator_ack(sl_job *job, int64_t id, sl_ckpt_task *snap, const char 
 void sl_coordinator_commit_done(sl_job *job, const char *error);
 void sl_coordinator_source_finished(sl_job *job, bool reached_end);
 void sl_coordinator_wait(sl_job *job, int timeout_ms);
+
+/* job_metrics.c: series handles created once the graph is built; updates per batch. */
+void sl_job_metrics_init(sl_job *job);
+void sl_job_metrics_free(sl_job *job);
+void sl_job_metrics_batch(sl_task *t, int from, const sl_batch *b);   /* b leaves chain position from */
+void sl_job_metrics_sink_input(sl_task *t, const sl_batch *b);        /* b reaches a sink */
+void sl_job_metrics_source_watermark(sl_task *t, int64_t wm);
+void sl_job_metrics_tick(sl_job *job);                                /* coordinator loop: delays */
+void sl_job_metrics_checkpoint(sl_job *job, int64_t id, bool completed, int64_t duration_ms);
+void sl_job_metrics_up(sl_job *job, bool up);
+
+/* job_control.c: status, savepoints, readiness. */
+void sl_job_set_status(sl_job *job, sl_job_status status);
+/* Checkpoint id completed and is still on disk: serve a waiting savepoint
+ * request (copy it), before retention may delete it. Called without job->lock. */
+void sl_job_control_checkpoint_completed(sl_job *job, int64_t id);
+/* A checkpoint failed: a savepoint request waiting for it fails too. Called with job->lock held. */
+void sl_job_control_checkpoint_failed(sl_job *job, int64_t id);
 
 #endif

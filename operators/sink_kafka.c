@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/metrics.h"
 #include "operators/kafka_txn.h"
 #include "operators/result_json.h"
 
@@ -17,6 +18,7 @@ typedef struct kafka_sink {
     const char *topic, *late_topic, *dlq_topic;
     char *buf;                     /* JSON value being encoded; grows rarely */
     size_t cap;
+    sl_metric_handle *committed, *aborted;   /* sluice_kafka_transactions_total */
 } kafka_sink;
 
 static const char *conf_or(const sl_conf *conf, const char *key, const char *dflt) {
@@ -54,6 +56,8 @@ static sl_err kafka_sink_init(sl_operator_ctx *ctx, void **self, char *errstr, s
         return SL_ERR_INVALID_ARG;
     }
     if (echo) sl_kafka_txn_set_echo(s->txn, stdout);
+    s->committed = sl_metrics_get(ctx->metrics, "sluice_kafka_transactions_total", (const char *const[]){"committed", NULL});
+    s->aborted = sl_metrics_get(ctx->metrics, "sluice_kafka_transactions_total", (const char *const[]){"aborted", NULL});
     *self = s;
     return SL_OK;
 }
@@ -128,7 +132,9 @@ static sl_err kafka_sink_watermark(void *self, int64_t wm, sl_emitter *out, char
 
 static sl_err kafka_sink_snapshot(void *self, int64_t checkpoint_id, sl_buf *out, char *errstr, size_t errstr_size) {
     kafka_sink *s = self;
-    return sl_kafka_txn_prepare(s->txn, checkpoint_id, errstr, errstr_size);
+    sl_err err = sl_kafka_txn_prepare(s->txn, checkpoint_id, errstr, errstr_size);
+    if (err) sl_metric_add(s->aborted, 1);   /* a failed pre-commit aborts the transaction */
+    return err;
 }
 
 static sl_err kafka_sink_restore(void *self, int64_t checkpoint_id, const sl_buf *const *snapshots, size_t n,
@@ -140,7 +146,9 @@ static sl_err kafka_sink_restore(void *self, int64_t checkpoint_id, const sl_buf
 
 static sl_err kafka_sink_checkpoint_complete(void *self, int64_t checkpoint_id, char *errstr, size_t errstr_size) {
     kafka_sink *s = self;
-    return sl_kafka_txn_commit(s->txn, checkpoint_id, errstr, errstr_size);
+    sl_err err = sl_kafka_txn_commit(s->txn, checkpoint_id, errstr, errstr_size);
+    sl_metric_add(err ? s->aborted : s->committed, 1);
+    return err;
 }
 
 static int64_t kafka_sink_last_committed(void *self) {

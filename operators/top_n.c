@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/metrics.h"
 #include "engine/operator.h"
 #include "engine/window.h"
 #include "operators/page_dictionary.h"
@@ -39,6 +40,7 @@ typedef struct top_n {
     sl_window_refire refire;
     sl_top_entry *ranked;             /* scratch */
     uint32_t ranked_cap;
+    sl_metric_handle *fired;     /* sluice_window_firings_total */
 } top_n;
 
 static sl_err tn_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t errstr_size) {
@@ -53,6 +55,7 @@ static sl_err tn_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t er
     }
     t->watermark = SL_WATERMARK_MIN;
     t->dict = sl_page_dict_new();
+    t->fired = sl_metrics_get(ctx->metrics, "sluice_window_firings_total", (const char *const[]){"top_n", NULL});
     *self = t;
     return SL_OK;
 }
@@ -126,6 +129,7 @@ static void fire(top_n *t, int64_t end, sl_emitter *out) {
     window_views *w = find_window(t, start, false);
     if (!w) return;
     w->fired = true;
+    sl_metric_add(t->fired, 1);
     const window_views *prev = find_window(t, start - t->spec.slide, false);
     if (w->n > t->ranked_cap) {
         t->ranked_cap = w->n;
@@ -157,7 +161,7 @@ static void drop_expired(top_n *t) {
     while (n < t->count && t->windows[n].fired &&
            sl_window_closed(&t->spec, t->windows[n].start + t->spec.size + t->spec.slide, t->watermark))
         free(t->windows[n++].pages);
-    memmove(t->windows, t->windows + n, (t->count - n) * sizeof(window_views));
+    if (n) memmove(t->windows, t->windows + n, (t->count - n) * sizeof(window_views));   /* windows may be NULL */
     t->count -= n;
 }
 

@@ -10,6 +10,7 @@
 
 #include "engine/hash_index.h"
 #include "engine/hll.h"
+#include "engine/metrics.h"
 #include "engine/operator.h"
 #include "engine/state.h"
 #include "operators/window_core.h"
@@ -109,6 +110,7 @@ typedef struct page_metrics {
     sl_hash_index page_index;
     page_acc *acc;
     uint32_t acc_cap;
+    sl_metric_handle *fired;     /* sluice_window_firings_total */
 } page_metrics;
 
 static sl_err pm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t errstr_size) {
@@ -122,6 +124,7 @@ static sl_err pm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t er
     m->panes = sl_state_declare(ctx->state, "page_panes", &PAGE_PANE_OPS);
     m->partials = sl_state_declare(ctx->state, "page_session_partials", &PAGE_PARTIALS_OPS);
     sl_hash_index_init(&m->page_index);
+    m->fired = sl_metrics_get(ctx->metrics, "sluice_window_firings_total", (const char *const[]){"page_metrics", NULL});
     *self = m;
     return SL_OK;
 }
@@ -226,6 +229,7 @@ static void emit_stats(page_metrics *m, const page_acc *a, int64_t start, int64_
 
 static void fire(void *op, int64_t end, sl_emitter *out) {
     page_metrics *m = op;
+    sl_metric_add(m->fired, 1);
     int64_t start = end - m->core.spec.size;
     sl_hash_index_clear(&m->page_index);
     for (uint32_t i = 0; i < m->core.active.count; i++) {

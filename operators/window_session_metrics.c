@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "engine/hash_index.h"
+#include "engine/metrics.h"
 #include "engine/operator.h"
 #include "engine/state.h"
 #include "operators/window_core.h"
@@ -101,6 +102,7 @@ typedef struct session_metrics {
     sl_session_partial *partials;
     uint32_t partials_cap;
     int64_t firing_start;
+    sl_metric_handle *fired;     /* sluice_window_firings_total */
 } session_metrics;
 
 /* Is page a ordered before page b (tie-break of the entry page)? */
@@ -119,6 +121,7 @@ static sl_err sm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t er
     m->panes = sl_state_declare(ctx->state, "session_panes", &SESSION_PANE_OPS);
     sl_hash_index_init(&m->session_index);
     sl_hash_index_init(&m->page_index);
+    m->fired = sl_metrics_get(ctx->metrics, "sluice_window_firings_total", (const char *const[]){"session_metrics", NULL});
     *self = m;
     return SL_OK;
 }
@@ -211,6 +214,7 @@ static sl_session_partial *partial_for(session_metrics *m, uint64_t page) {
 
 static void fire(void *op, int64_t end, sl_emitter *out) {
     session_metrics *m = op;
+    sl_metric_add(m->fired, 1);
     int64_t start = end - m->core.spec.size;
     sl_hash_index_clear(&m->session_index);
     sl_hash_index_clear(&m->page_index);
