@@ -132,7 +132,10 @@ static const opt_spec OPTIONS[] = {
     {"--start-ms", OPT_I64, GC(start_ms)},
     {"--out", OPT_PATH, offsetof(gen_options, out_path)},
     {"--rate", OPT_RATE, offsetof(gen_options, rate)},
-    o->topic = "clickstream-events";
+    {"--brokers", OPT_PATH, offsetof(gen_options, brokers)},
+    {"--topic", OPT_PATH, offsetof(gen_options, topic)},
+    {"--http-port", OPT_U32, offsetof(gen_options, http_port)},
+    {"--http-bind", OPT_PATH, offsetof(gen_options, http_bind)},
 };
 #define N_OPTIONS (sizeof(OPTIONS) / sizeof(OPTIONS[0]))
 
