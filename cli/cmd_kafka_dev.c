@@ -9,10 +9,11 @@
 #include "cli/commands.h"
 #include "engine/log.h"
 #include "operators/kafka_dev_cluster.h"
+#include "operators/kafka_dev_control.h"
 
 static void kafka_dev_usage(FILE *out) {
     fprintf(out,
-            "Usage: sluice kafka-dev [--brokers N]\n\n"
+            "Usage: sluice kafka-dev [--brokers N] [--control-fifo PATH]\n\n"
             "Starts librdkafka's mock Kafka cluster inside this process (brokers on\n"
             "127.0.0.1, ephemeral ports) with sluice's topics created:\n"
             "  clickstream-events (6 partitions), analytics-results (3),\n"
@@ -22,8 +23,14 @@ static void kafka_dev_usage(FILE *out) {
             "It keeps data in memory only and does not implement every broker\n"
             "feature; see docs/kafka.md.\n\n"
             "Options:\n"
-            "  --brokers N   number of brokers, 1..16 (default 1)\n"
-            "  --help        this text\n");
+            "  --brokers N            number of brokers, 1..16 (default 1)\n"
+            "  --control-fifo PATH    create a FIFO at PATH and apply fault-injection commands\n"
+            "                         written to it, one per line:\n"
+            "                           down ID | up ID          take broker ID (1..N) down / up\n"
+            "                           error API CODE [COUNT]   fail the next COUNT requests of API\n"
+            "                                                    (Produce, EndTxn, ...) with CODE\n"
+            "                                                    (e.g. NOT_LEADER_OR_FOLLOWER)\n"
+            "  --help                 this text\n");
 }
 
 static int parse_brokers(const char *s, int *out) {
@@ -37,6 +44,7 @@ static int parse_brokers(const char *s, int *out) {
 
 int sl_cmd_kafka_dev(int argc, char **argv) {
     int brokers = 1;
+    const char *fifo = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             kafka_dev_usage(stdout);
@@ -47,6 +55,12 @@ int sl_cmd_kafka_dev(int argc, char **argv) {
                 return SL_EXIT_USAGE;
             }
             i++;
+        } else if (!strcmp(argv[i], "--control-fifo")) {
+            if (i + 1 >= argc || !*argv[i + 1]) {
+                fprintf(stderr, "sluice kafka-dev: --control-fifo needs a path\n");
+                return SL_EXIT_USAGE;
+            }
+            fifo = argv[++i];
         } else {
             fprintf(stderr, "sluice kafka-dev: unknown option '%s'. Run 'sluice kafka-dev --help'.\n", argv[i]);
             return SL_EXIT_USAGE;
@@ -67,6 +81,12 @@ int sl_cmd_kafka_dev(int argc, char **argv) {
         fprintf(stderr, "sluice kafka-dev: %s\n", errstr);
         return SL_EXIT_FAILURE;
     }
+    sl_kafka_dev_control_server *control = NULL;
+    if (fifo && !(control = sl_kafka_dev_control_serve(dev, fifo, errstr, sizeof(errstr)))) {
+        fprintf(stderr, "sluice kafka-dev: %s\n", errstr);
+        sl_kafka_dev_stop(dev);
+        return SL_EXIT_FAILURE;
+    }
     printf("%s\n", sl_kafka_dev_bootstrap(dev));
     fflush(stdout);
     sl_log_info("kafka-dev", "running; stop with Ctrl-C or SIGTERM");
@@ -74,6 +94,7 @@ int sl_cmd_kafka_dev(int argc, char **argv) {
     int sig = 0;
     sigwait(&stop, &sig);
     sl_log_info("kafka-dev", "got %s, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    sl_kafka_dev_control_stop(control);
     sl_kafka_dev_stop(dev);
     return SL_EXIT_OK;
 }

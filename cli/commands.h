@@ -26,6 +26,7 @@ int sl_cmd_metrics(int argc, char **argv);
 int sl_cmd_avro(int argc, char **argv);
 int sl_cmd_kafka_dev(int argc, char **argv);
 int sl_cmd_topics(int argc, char **argv);
+int sl_cmd_results(int argc, char **argv);
 int sl_cmd_list(int argc, char **argv);
 int sl_cmd_status(int argc, char **argv);
 int sl_cmd_savepoint(int argc, char **argv);

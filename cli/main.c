@@ -15,6 +15,7 @@ const sl_command SL_COMMANDS[] = {
     {"verify", "Recompute the results from the events in batch and compare them", sl_cmd_verify},
     {"kafka-dev", "Run an in-process Kafka cluster (librdkafka mock) with sluice's topics", sl_cmd_kafka_dev},
     {"topics", "Create and check sluice's Kafka topics (Admin API)", sl_cmd_topics},
+    {"results", "Read the committed results of a Kafka topic as JSON lines (for verify)", sl_cmd_results},
     {"avro", "Encode JSON lines to Confluent Avro records, or decode them", sl_cmd_avro},
     {"dlq", "Replay dead letters (optionally fixed) into the input file or topic", sl_cmd_dlq},
     {"operators", "List the operators (sources, windows, aggregates, sinks)", sl_cmd_operators},

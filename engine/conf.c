@@ -69,8 +69,9 @@ static const struct {
     {"log.level", "info", "Minimum log level: debug, info, warn or error."},
 
     {"kafka.", NULL, "Any librdkafka property, e.g. kafka.bootstrap.servers, kafka.security.protocol."},
+    {"kafka_source.parallelism", "1", "Kafka consumers per process (0 = parallelism); the group spreads partitions over all of them."},
     {"kafka_source.", NULL, "Kafka source settings: topic, start (earliest|latest|<ms>), bounded."},
-    {"kafka_sink.", NULL, "Kafka sink settings: topic, late_topic, dlq_topic."},
+    {"kafka_sink.", NULL, "Kafka sink settings: topic, late_topic, dlq_topic, echo_committed (print results as they commit)."},
     {"avro.schema_registry", "none", "Schema Registry base URL (http[s]://host:port), or none for the local registry file."},
     {"avro.registry_file", NULL, "Local registry: JSON {\"id\": \"file.avsc\"} (default: the embedded avro/registry.json)."},
     {"avro.basic_auth", NULL, "Schema Registry basic auth as user:password."},

@@ -39,8 +39,17 @@ sl_job *sl_clickstream_job_build(const sl_conf *conf, char *errstr, size_t errst
     sl_job *job = sl_job_new(conf, errstr, errstr_size);
     if (!job) return NULL;
     const char *source = sl_conf_get(conf, "source.type");
-    /* A Kafka source spreads partitions over readers; the others are one sequence. */
-    uint32_t source_parallelism = !strcmp(source, "kafka") ? p : 1;
+    /* A Kafka source spreads partitions over readers (kafka_source.parallelism
+     * consumers in this process, 0 = parallelism); the others are one sequence. */
+    uint32_t source_parallelism = 1;
+    if (!strcmp(source, "kafka")) {
+        int64_t readers;
+        if (sl_conf_get_int(conf, "kafka_source.parallelism", &readers, errstr, errstr_size)) {
+            sl_job_destroy(job);
+            return NULL;
+        }
+        source_parallelism = readers > 0 && readers <= 128 ? (uint32_t)readers : p;
+    }
     if (!sl_job_add_source(job, source, source_parallelism, errstr, errstr_size) &&
         !sl_job_key_by(job, "by_session", key_session, p, errstr, errstr_size) &&
         !sl_job_add_operator(job, "session_metrics", errstr, errstr_size) &&

@@ -7,8 +7,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <unistd.h>
+
 #include "engine/log.h"
+#include "engine/operator.h"
 #include "operators/kafka_conf.h"
+#include "operators/kafka_epochs.h"
 #include "operators/kafka_offsets.h"
 
 #define TXN_TIMEOUT_MS 30000        /* per transactional API call */
@@ -24,6 +28,15 @@ struct sl_kafka_txn {
     int64_t epoch;                 /* the checkpoint the open transaction will complete */
     int delivery_failures;         /* since the last phase one */
     char delivery_error[256];
+    char attempt[40];              /* this instance: header sluice.attempt */
+    char *epochs_dir;              /* checkpoint.dir: committed epochs are recorded there (may be NULL) */
+    /* Between phase one of N and its commit the sink keeps receiving records
+     * that came after barrier N; they belong to N + 1, so they wait here
+     * (topic, key, value triples) instead of joining N's transaction. */
+    int64_t prepared;              /* checkpoint flushed but not yet committed, -1 if none */
+    sl_buf held;
+    FILE *echo;                    /* committed results are printed here (may be NULL) */
+    sl_buf echo_lines;             /* the open transaction's results, one line each */
 };
 
 typedef enum { TXN_SEND_OFFSETS, TXN_COMMIT, TXN_BEGIN, TXN_INIT } txn_op;
@@ -103,6 +116,9 @@ static void abort_and_reopen(sl_kafka_txn *s) {
         return;
     }
     s->delivery_failures = 0;
+    s->echo_lines.len = 0;   /* never committed: never printed */
+    s->held.len = 0;
+    s->prepared = -1;
     e = rd_kafka_begin_transaction(s->rk);
     if (e) rd_kafka_error_destroy(e);
 }
@@ -157,16 +173,17 @@ static sl_err create_producer(sl_kafka_txn *s, char *errstr, size_t errstr_size)
     return SL_OK;
 }
 
-sl_err sl_kafka_txn_produce(sl_kafka_txn *s, const char *topic, const char *key, size_t key_len,
-                           const void *value, size_t len, char *errstr, size_t errstr_size) {
+static sl_err produce_now(sl_kafka_txn *s, const char *topic, const char *key, size_t key_len,
+                          const void *value, size_t len, char *errstr, size_t errstr_size) {
     char epoch[24];
     snprintf(epoch, sizeof(epoch), "%" PRId64, s->epoch);
     for (;;) {
         rd_kafka_resp_err_t err = rd_kafka_producev(
             s->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY((void *)key, key_len),
             RD_KAFKA_V_VALUE((void *)value, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_HEADER("sluice.epoch", epoch, -1), RD_KAFKA_V_END);
-        if (!err) return SL_OK;
+            RD_KAFKA_V_HEADER(SL_KAFKA_HEADER_EPOCH, epoch, -1),
+            RD_KAFKA_V_HEADER(SL_KAFKA_HEADER_ATTEMPT, s->attempt, -1), RD_KAFKA_V_END);
+        if (!err) break;
         if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {   /* back-pressure: wait for acks */
             rd_kafka_poll(s->rk, 100);
             continue;
@@ -177,6 +194,48 @@ sl_err sl_kafka_txn_produce(sl_kafka_txn *s, const char *topic, const char *key,
         return sl_errf(SL_ERR_KAFKA, errstr, errstr_size, "kafka sink: producing to %s failed: %s", topic,
                        rd_kafka_err2str(err));
     }
+    if (s->echo && !strcmp(topic, s->marker_topic)) {
+        sl_buf_append(&s->echo_lines, value, len);
+        sl_buf_append(&s->echo_lines, "\n", 1);
+    }
+    return SL_OK;
+}
+
+static void hold_bytes(sl_buf *b, const void *data, size_t len) {
+    sl_buf_append_u64(b, len);
+    sl_buf_append(b, data, len);
+}
+
+sl_err sl_kafka_txn_produce(sl_kafka_txn *s, const char *topic, const char *key, size_t key_len,
+                           const void *value, size_t len, char *errstr, size_t errstr_size) {
+    if (s->prepared < 0) return produce_now(s, topic, key, key_len, value, len, errstr, errstr_size);
+    hold_bytes(&s->held, topic, strlen(topic) + 1);
+    hold_bytes(&s->held, key, key_len);
+    hold_bytes(&s->held, value, len);
+    return SL_OK;
+}
+
+/* A field of the held buffer: its bytes stay in place, *p points at them. */
+static bool held_field(sl_buf_reader *r, const char **p, size_t *len) {
+    uint64_t n;
+    if (!sl_buf_read_u64(r, &n) || (uint64_t)(r->end - r->p) < n) return false;
+    *p = (const char *)r->p;
+    *len = (size_t)n;
+    r->p += n;
+    return true;
+}
+
+/* Produce what waited for the commit of the previous checkpoint into the new transaction. */
+static sl_err release_held(sl_kafka_txn *s, char *errstr, size_t errstr_size) {
+    sl_buf_reader r = {s->held.data, s->held.data + s->held.len};
+    const char *topic, *key, *value;
+    size_t topic_len, key_len, len;
+    sl_err err = SL_OK;
+    while (!err && held_field(&r, &topic, &topic_len) && held_field(&r, &key, &key_len) &&
+           held_field(&r, &value, &len))
+        err = produce_now(s, topic, key, key_len, value, len, errstr, errstr_size);
+    s->held.len = 0;
+    return err;
 }
 
 void sl_kafka_txn_serve(sl_kafka_txn *s) { rd_kafka_poll(s->rk, 0); }
@@ -185,6 +244,13 @@ void sl_kafka_txn_serve(sl_kafka_txn *s) { rd_kafka_poll(s->rk, 0); }
 
 sl_err sl_kafka_txn_prepare(sl_kafka_txn *s, int64_t checkpoint_id, char *errstr, size_t errstr_size) {
     sl_kafka_offsets_bind(checkpoint_id);
+    if (s->prepared >= 0) {
+        /* The previous checkpoint failed elsewhere and was never committed:
+         * its transaction is still open and now covers this one too. */
+        s->prepared = -1;
+        sl_err err = release_held(s, errstr, errstr_size);
+        if (err) return err;
+    }
     if (checkpoint_id != s->epoch)
         sl_log_warn(s->name, "checkpoint %" PRId64 " covers records stamped sluice.epoch=%" PRId64
                     " (checkpoint ids were not consecutive)", checkpoint_id, s->epoch);
@@ -207,19 +273,36 @@ sl_err sl_kafka_txn_prepare(sl_kafka_txn *s, int64_t checkpoint_id, char *errstr
                        "checkpoint %" PRId64 ": %d result(s) could not be delivered (first: %s); the transaction "
                        "was aborted", checkpoint_id, n, s->delivery_error);
     }
+    s->prepared = checkpoint_id;
     return SL_OK;
+}
+
+/* After a commit: make it durable on the engine side and print it (if asked). */
+static void after_commit(sl_kafka_txn *s, int64_t checkpoint_id) {
+    sl_kafka_txn_note_committed(s->txn_id, checkpoint_id);
+    sl_kafka_offsets_forget_upto(checkpoint_id);
+    char why[512];
+    if (s->epochs_dir &&
+        sl_kafka_epochs_append(s->epochs_dir, s->txn_id, s->attempt, s->epoch, checkpoint_id, why, sizeof(why)))
+        sl_log_warn(s->name, "%s (the transaction is committed; against the mock a restart may replay it)", why);
+    if (s->echo && s->echo_lines.len) {
+        fwrite(s->echo_lines.data, 1, s->echo_lines.len, s->echo);
+        fflush(s->echo);
+    }
+    s->echo_lines.len = 0;
+    sl_log_debug(s->name, "committed the transaction of checkpoint %" PRId64, checkpoint_id);
 }
 
 sl_err sl_kafka_txn_commit(sl_kafka_txn *s, int64_t checkpoint_id, char *errstr, size_t errstr_size) {
     sl_err err = run_txn(s, TXN_SEND_OFFSETS, checkpoint_id, errstr, errstr_size);
     if (!err) err = run_txn(s, TXN_COMMIT, checkpoint_id, errstr, errstr_size);
     if (err) return err;
-    sl_kafka_txn_note_committed(s->txn_id, checkpoint_id);
-    sl_kafka_offsets_forget_upto(checkpoint_id);
-    sl_log_debug(s->name, "committed the transaction of checkpoint %" PRId64, checkpoint_id);
+    after_commit(s, checkpoint_id);
+    s->prepared = -1;
     s->epoch = checkpoint_id + 1;
     s->delivery_failures = 0;
-    return run_txn(s, TXN_BEGIN, checkpoint_id + 1, errstr, errstr_size);
+    err = run_txn(s, TXN_BEGIN, checkpoint_id + 1, errstr, errstr_size);
+    return err ? err : release_held(s, errstr, errstr_size);
 }
 
 /* ---- recovery ---- */
@@ -258,6 +341,9 @@ int64_t sl_kafka_txn_last_committed(sl_kafka_txn *s) {
     }
     if (err) sl_log_warn(s->name, "reading committed offsets of group %s failed: %s", sl_kafka_job_id(s->conf),
                          rd_kafka_err2str(err));
+    /* The mock keeps no transactional offsets: the engine's own record. */
+    int64_t recorded = s->epochs_dir ? sl_kafka_epochs_last(s->epochs_dir, s->txn_id) : -1;
+    if (recorded > newest) newest = recorded;
     sl_log_info(s->name, "the newest checkpoint recorded by a committed transaction: %" PRId64 "%s", newest,
                 newest < 0 ? " (none found)" : "");
     rd_kafka_topic_partition_list_destroy(l);
@@ -266,6 +352,8 @@ int64_t sl_kafka_txn_last_committed(sl_kafka_txn *s) {
 }
 
 void sl_kafka_txn_set_epoch(sl_kafka_txn *s, int64_t next_checkpoint_id) { s->epoch = next_checkpoint_id; }
+void sl_kafka_txn_set_echo(sl_kafka_txn *s, FILE *out) { s->echo = out; }
+const char *sl_kafka_txn_attempt(const sl_kafka_txn *s) { return s->attempt; }
 int64_t sl_kafka_txn_epoch(const sl_kafka_txn *s) { return s->epoch; }
 const char *sl_kafka_txn_id(const sl_kafka_txn *s) { return s->txn_id; }
 
@@ -279,6 +367,9 @@ void sl_kafka_txn_free(sl_kafka_txn *s) {
     }
     free(s->marker_topic);
     free(s->source_topic);
+    free(s->epochs_dir);
+    sl_buf_free(&s->held);
+    sl_buf_free(&s->echo_lines);
     free(s);
 }
 
@@ -292,6 +383,14 @@ sl_kafka_txn *sl_kafka_txn_new(const sl_conf *conf, uint32_t subtask, const char
     snprintf(s->txn_id, sizeof(s->txn_id), "%s-sink-%u", sl_kafka_job_id(conf), subtask);
     snprintf(s->name, sizeof(s->name), "kafka_sink#%u", subtask);
     s->epoch = 1;
+    s->prepared = -1;
+    const char *dir = sl_conf_get(conf, "checkpoint.dir");
+    if (dir && *dir) s->epochs_dir = strdup(dir);
+    /* Unique per run: time and pid, so a restarted process never reuses it. */
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    snprintf(s->attempt, sizeof(s->attempt), "%llx-%lx-%x", (unsigned long long)now.tv_sec, (long)now.tv_nsec,
+             (unsigned)getpid());
     sl_err err = create_producer(s, errstr, errstr_size);
     /* init_transactions fences any older producer with our transactional.id
      * and aborts its open transaction: the "abort" half of recovery. */

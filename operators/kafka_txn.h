@@ -6,14 +6,18 @@
  *    any older producer with that id and aborts its open transaction (the
  *    "abort" half of recovery); then a transaction is begun.
  *  - produce: a record into the open transaction, with header sluice.epoch =
- *    the checkpoint that will cover it.
+ *    the checkpoint that will cover it and sluice.attempt = this instance.
+ *    Records produced after prepare(N) and before commit(N) came after
+ *    barrier N: they are held and produced into N + 1's transaction.
  *  - prepare(N), phase one: flush until every record is acknowledged; a
  *    delivery failure fails the checkpoint (the transaction is aborted).
  *  - commit(N), phase two: send the source offsets recorded for N
  *    (kafka_offsets.h) with commit metadata "sluice-checkpoint=N", commit,
- *    begin the next transaction. Retriable errors are retried; abortable ones
- *    abort and fail; fencing returns SL_ERR_FENCED.
- *  - last_committed: the N named by the group's committed offsets (-1 if none).
+ *    record the epoch in checkpoint.dir (kafka_epochs.h), begin the next
+ *    transaction. Retriable errors are retried; abortable ones abort and
+ *    fail; fencing returns SL_ERR_FENCED.
+ *  - last_committed: the N named by the group's committed offsets, or the
+ *    newest one recorded in checkpoint.dir, whichever is larger (-1 if none).
  * acks=all and enable.idempotence=true are forced; compression.type defaults
  * to gzip; every kafka.* key is passed through. */
 #ifndef SL_KAFKA_TXN_H
@@ -21,6 +25,7 @@
 
 #include <librdkafka/rdkafka.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "engine/conf.h"
 #include "engine/error.h"
@@ -43,6 +48,11 @@ int64_t sl_kafka_txn_last_committed(sl_kafka_txn *t);
 void sl_kafka_txn_set_epoch(sl_kafka_txn *t, int64_t next_checkpoint_id);
 int64_t sl_kafka_txn_epoch(const sl_kafka_txn *t);
 const char *sl_kafka_txn_id(const sl_kafka_txn *t);
+/* This instance's run id (header sluice.attempt; see kafka_epochs.h). */
+const char *sl_kafka_txn_attempt(const sl_kafka_txn *t);
+/* Print the values written to the results topic to `out`, one per line,
+ * when (and only when) their transaction commits; NULL turns it off. */
+void sl_kafka_txn_set_echo(sl_kafka_txn *t, FILE *out);
 /* Aborts the open transaction (its checkpoint never completed) and frees. */
 void sl_kafka_txn_free(sl_kafka_txn *t);
 

@@ -49,6 +49,13 @@ static sl_err kafka_sink_init(sl_operator_ctx *ctx, void **self, char *errstr, s
         kafka_sink_destroy(s);
         return strstr(errstr, "configuration key") || strstr(errstr, "rejected") ? SL_ERR_INVALID_ARG : SL_ERR_KAFKA;
     }
+    bool echo = false;
+    if (sl_conf_get(ctx->conf, "kafka_sink.echo_committed") &&
+        sl_conf_get_bool(ctx->conf, "kafka_sink.echo_committed", &echo, errstr, errstr_size)) {
+        kafka_sink_destroy(s);
+        return SL_ERR_INVALID_ARG;
+    }
+    if (echo) sl_kafka_txn_set_echo(s->txn, stdout);
     s->committed = sl_metrics_get(ctx->metrics, "sluice_kafka_transactions_total", (const char *const[]){"committed", NULL});
     s->aborted = sl_metrics_get(ctx->metrics, "sluice_kafka_transactions_total", (const char *const[]){"aborted", NULL});
     *self = s;
