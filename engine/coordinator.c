@@ -8,6 +8,9 @@
  * pending checkpoint that the sinks report as committed is completed first
  * (see ../shared/EXACTLY-ONCE.md and docs/checkpoints.md). */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +91,25 @@ void sl_coordinator_wait(sl_job *job, int timeout_ms) {
 /* ------------------------------------------------------------------ */
 /* Setup                                                               */
 
+/* One process per checkpoint directory: two writers would reuse each
+ * other's checkpoint ids. The lock dies with its process, so a restart after
+ * kill -9 gets it; it waits a little for a predecessor that is still exiting. */
+static sl_err lock_checkpoint_dir(sl_job *job, char *errstr, size_t errstr_size) {
+    char path[1100];
+    snprintf(path, sizeof(path), "%s/LOCK", job->ckpt_root);
+    job->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (job->lock_fd < 0)
+        return sl_errf(SL_ERR_IO, errstr, errstr_size, "cannot open '%s': %s", path, strerror(errno));
+    for (int attempt = 0; flock(job->lock_fd, LOCK_EX | LOCK_NB) != 0; attempt++) {
+        if (errno != EWOULDBLOCK || attempt == 100)
+            return sl_errf(SL_ERR_IO, errstr, errstr_size,
+                           "checkpoint directory '%s' is in use by another sluice process; stop it or give this "
+                           "job its own --checkpoint-dir", job->ckpt_root);
+        usleep(100 * 1000);
+    }
+    return SL_OK;
+}
+
 static sl_err setup_checkpoint_dirs(sl_job *job, char *errstr, size_t errstr_size) {
     int64_t v;
     sl_err err = sl_conf_get_int(job->conf, "checkpoint.interval_ms", &v, errstr, errstr_size);
@@ -100,6 +122,7 @@ static sl_err setup_checkpoint_dirs(sl_job *job, char *errstr, size_t errstr_siz
     if (dir && *dir) {
         snprintf(job->ckpt_root, sizeof(job->ckpt_root), "%s", dir);
         if ((err = sl_mkdirs(dir, errstr, errstr_size))) return err;
+        if ((err = lock_checkpoint_dir(job, errstr, errstr_size))) return err;
     } else {
         /* Without a directory the checkpoints still drive the sinks' commits;
          * they just do not outlive the process. */
@@ -522,6 +545,7 @@ void sl_job_destroy(sl_job *job) {
     sl_job_metrics_free(job);
     sl_latest_results_free(job->latest);
     if (job->ckpt_root_is_temp) sl_remove_tree(job->ckpt_root);
+    if (job->lock_fd > 0) close(job->lock_fd);
     sl_conf_destroy(job->conf);
     sl_result_latency_free(job->latency);
     pthread_mutex_destroy(&job->lock);

@@ -115,6 +115,7 @@ struct sl_job {
     /* checkpointing */
     char ckpt_root[1024];
     bool ckpt_root_is_temp;
+    int lock_fd;                             /* flock on <checkpoint.dir>/LOCK */
     char state_root[1100];
     int64_t interval_ms;
     int retain;
