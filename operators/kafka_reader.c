@@ -1,6 +1,8 @@
 /* kafka_reader.c -- one reader of the Kafka source: consumer, positions, watermarks. */
 #include "operators/kafka_reader.h"
 
+#include "operators/event_decoder.h"
+
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +36,7 @@ struct sl_kafka_reader {
     char *topic;
     char name[48];                 /* log component: "kafka_source#N" */
     sl_event_decode_fn decode;
+    sl_event_decoder *decoder;     /* when set, used instead of decode */
     sl_event_limits lim;
     start_mode start;
     int64_t start_ms;
@@ -281,8 +284,28 @@ static sl_str arena_copy(sl_batch *b, const char *s, size_t len) {
 }
 
 /* Put one record into `out` or `dead`; false when the batch it needs is full. */
+static bool place_with_decoder(sl_kafka_reader *r, const rd_kafka_message_t *m, sl_batch *out, sl_batch *dead,
+                               int64_t now) {
+    sl_event ev;
+    sl_event_decoder_set_now(r->decoder, now);
+    if (sl_event_decoder_decode(r->decoder, m->payload ? m->payload : "", m->len, &ev, &out->arena) == SL_OK) {
+        sl_event *slot = sl_batch_push(out);
+        *slot = ev;
+        sl_event_derive(slot);
+        sl_wm_observe(r->wm, m->partition, ev.timestamp_ms, now);
+    } else {
+        if (!dead || sl_batch_full(dead)) return false;
+        sl_event_decoder_dead_letter(r->decoder, dead, (sl_str){m->payload ? m->payload : "", (uint32_t)m->len},
+                                     sl_str_c(r->topic), m->partition, m->offset);
+    }
+    kpart *kp = find_part(r, m->partition);
+    if (kp) kp->next_offset = m->offset + 1;
+    return true;
+}
+
 static bool place_message(sl_kafka_reader *r, const rd_kafka_message_t *m, sl_batch *out, sl_batch *dead,
                           int64_t now) {
+    if (r->decoder) return place_with_decoder(r, m, out, dead, now);
     char reason[512];
     sl_event ev;
     sl_err err;
@@ -464,7 +487,10 @@ sl_err sl_kafka_reader_restore(sl_kafka_reader *r, const sl_buf *const *snapshot
     return SL_OK;
 }
 
+void sl_kafka_reader_set_decoder(sl_kafka_reader *r, sl_event_decoder *dec) { r->decoder = dec; }
+
 void sl_kafka_reader_free(sl_kafka_reader *r) {
+    if (r && r->decoder) sl_event_decoder_free(r->decoder);
     if (!r) return;
     if (r->pending) rd_kafka_message_destroy(r->pending);
     if (r->rk) {

@@ -43,4 +43,10 @@ sl_err sl_kafka_reader_restore(sl_kafka_reader *r, const sl_buf *const *snapshot
                                char *errstr, size_t errstr_size);
 void sl_kafka_reader_free(sl_kafka_reader *r);
 
+/* Decode values with `dec` (JSON or Avro by source.format, dead letters with
+ * their kind and metrics) instead of the plain decode function; the reader
+ * owns it from now on. */
+struct sl_event_decoder;
+void sl_kafka_reader_set_decoder(sl_kafka_reader *r, struct sl_event_decoder *dec);
+
 #endif

@@ -7,18 +7,21 @@
 #include <string.h>
 
 #include "engine/operator.h"
+#include "operators/event_decoder.h"
 #include "operators/event_json.h"
 #include "operators/kafka_reader.h"
 
 static sl_err kafka_source_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t errstr_size) {
-    const char *format = sl_conf_get(ctx->conf, "source.format");
-    sl_event_decode_fn decode = NULL;
-    if (!format || !strcmp(format, "json")) decode = sl_event_from_json;
-    else
-        return sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size,
-                       "source.format: '%s' is not supported by the kafka source (use json)", format);
-    sl_kafka_reader *r = sl_kafka_reader_new(ctx->conf, ctx->subtask, decode, errstr, errstr_size);
-    if (!r) return SL_ERR_KAFKA;
+    /* JSON or Avro by source.format, validated alike, dead letters with their kind */
+    sl_event_decoder *dec;
+    sl_err err = sl_event_decoder_new(ctx->conf, ctx->metrics, &dec, errstr, errstr_size);
+    if (err) return err;
+    sl_kafka_reader *r = sl_kafka_reader_new(ctx->conf, ctx->subtask, sl_event_from_json, errstr, errstr_size);
+    if (!r) {
+        sl_event_decoder_free(dec);
+        return SL_ERR_KAFKA;
+    }
+    sl_kafka_reader_set_decoder(r, dec);
     *self = r;
     return SL_OK;
 }
