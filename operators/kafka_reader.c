@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "engine/log.h"
+#include "engine/metrics.h"
 #include "engine/watermark.h"
 #include "operators/kafka_conf.h"
 #include "operators/kafka_offsets.h"
@@ -37,6 +38,7 @@ struct sl_kafka_reader {
     char name[48];                 /* log component: "kafka_source#N" */
     sl_event_decode_fn decode;
     sl_event_decoder *decoder;     /* when set, used instead of decode */
+    sl_metrics *metrics;           /* consumer lag from librdkafka statistics */
     sl_event_limits lim;
     start_mode start;
     int64_t start_ms;
@@ -218,9 +220,18 @@ static sl_err read_settings(sl_kafka_reader *r, const sl_conf *conf, char *errst
     return SL_OK;
 }
 
+/* librdkafka's statistics (every statistics.interval.ms) carry each
+ * partition's consumer lag; it frees the JSON when this returns 0. */
+static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque) {
+    sl_kafka_reader *r = opaque;
+    if (r->metrics) sl_metrics_kafka_stats(r->metrics, json, len);
+    return 0;
+}
+
 static sl_err create_consumer(sl_kafka_reader *r, const sl_conf *conf, char *errstr, size_t errstr_size) {
     const sl_kafka_prop defaults[] = {
         {"auto.offset.reset", r->start == START_LATEST ? "latest" : "earliest"},
+        {"statistics.interval.ms", "5000"},   /* consumer lag for /metrics */
         {NULL, NULL},
     };
     /* Positions come from checkpoints and commits from the sink's
@@ -245,6 +256,7 @@ static sl_err create_consumer(sl_kafka_reader *r, const sl_conf *conf, char *err
                        "kafka.bootstrap.servers=localhost:9092)");
     }
     rd_kafka_conf_set_rebalance_cb(rkc, on_rebalance);
+    rd_kafka_conf_set_stats_cb(rkc, on_stats);
     rd_kafka_conf_set_opaque(rkc, r);
     r->rk = rd_kafka_new(RD_KAFKA_CONSUMER, rkc, reason, sizeof(reason));
     if (!r->rk) {
@@ -488,6 +500,8 @@ sl_err sl_kafka_reader_restore(sl_kafka_reader *r, const sl_buf *const *snapshot
 }
 
 void sl_kafka_reader_set_decoder(sl_kafka_reader *r, sl_event_decoder *dec) { r->decoder = dec; }
+
+void sl_kafka_reader_set_metrics(sl_kafka_reader *r, sl_metrics *metrics) { r->metrics = metrics; }
 
 void sl_kafka_reader_free(sl_kafka_reader *r) {
     if (r && r->decoder) sl_event_decoder_free(r->decoder);

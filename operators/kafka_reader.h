@@ -48,5 +48,9 @@ void sl_kafka_reader_free(sl_kafka_reader *r);
  * owns it from now on. */
 struct sl_event_decoder;
 void sl_kafka_reader_set_decoder(sl_kafka_reader *r, struct sl_event_decoder *dec);
+/* Export sluice_kafka_consumer_lag from librdkafka's statistics (enabled by
+ * kafka.statistics.interval.ms, default 5000 for the source). */
+struct sl_metrics;
+void sl_kafka_reader_set_metrics(sl_kafka_reader *r, struct sl_metrics *metrics);
 
 #endif

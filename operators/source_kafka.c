@@ -22,6 +22,7 @@ static sl_err kafka_source_init(sl_operator_ctx *ctx, void **self, char *errstr,
         return SL_ERR_KAFKA;
     }
     sl_kafka_reader_set_decoder(r, dec);
+    sl_kafka_reader_set_metrics(r, ctx->metrics);
     *self = r;
     return SL_OK;
 }

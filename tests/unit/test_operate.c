@@ -33,6 +33,12 @@ static void kafka_stats_set_lag_per_partition(void **state) {
     const char *later = "{\"topics\":{\"clickstream-events\":{\"partitions\":{\"0\":{\"consumer_lag\":5}}}}}";
     assert_int_equal(sl_metrics_kafka_stats(m, later, strlen(later)), 1);
     assert_true(sl_metric_value(p0) == 5.0);
+    /* the read position against the last stable offset wins over consumer_lag
+     * (which counts from offsets sluice commits only at checkpoints) */
+    const char *positions = "{\"topics\":{\"clickstream-events\":{\"partitions\":{\"0\":"
+                            "{\"consumer_lag\":-1,\"ls_offset\":900,\"app_offset\":650}}}}}";
+    assert_int_equal(sl_metrics_kafka_stats(m, positions, strlen(positions)), 1);
+    assert_true(sl_metric_value(p0) == 250.0);
     assert_int_equal(sl_metrics_kafka_stats(m, "not json", 8), -1);
     sl_metrics_destroy(m);
 }
