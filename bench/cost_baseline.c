@@ -6,8 +6,15 @@
  * as the memory source, then computes the same results as the clickstream
  * job: per (window, page) the four counts, unique users (the same
  * HyperLogLog), bounce rate and average session duration, and the Top-N with
- * trending flags. It uses the same pane-per-slide layout as the engine, in
- * plain arrays indexed by dense page and session numbers.
+ * trending flags.
+ *
+ * It uses the engine's algorithm without the engine: per event, plain pane
+ * arrays indexed by dense page numbers (counts, a user sketch, per-session
+ * entries); per firing, each pane enters and leaves the running window
+ * aggregates once (operators/session_window_agg.h, page_window_agg.h -- plain
+ * data structures, no state backend), so a firing costs what changed, not
+ * the window's size. As behind the engine's null sink, results are only
+ * formatted when --out asks for them.
  *
  * The watermark advances once per 1024 events, after them, as it does behind
  * the engine's sources (one batch), so lateness is judged identically.
@@ -24,14 +31,16 @@
 #include "engine/hll.h"
 #include "engine/window.h"
 #include "operators/generator.h"
+#include "operators/page_window_agg.h"
 #include "operators/result_json.h"
+#include "operators/session_window_agg.h"
 
 #define WATERMARK_EVERY 1024
 #define PAGE_SLOTS 6   /* distinct pages a session entry holds inline; the generator's journeys fit */
 
-/* One session's events within one pane (or, merged, within one window). */
+/* One session's events within one pane. */
 typedef struct session_entry {
-    uint32_t session;
+    uint64_t session_hash;
     uint32_t events;
     int64_t min_ts, max_ts;
     uint32_t entry_page;
@@ -47,9 +56,10 @@ typedef struct page_cell {
 
 typedef struct pane {
     int64_t start;
-    page_cell *pages;                   /* indexed by page number, n_pages_cap long */
+    bool entered;                       /* its values are in the running window aggregates */
+    page_cell *pages;                   /* indexed by page number, pages_cap long */
     uint32_t pages_cap;
-    sl_hash_index session_index;        /* session number -> entries[] */
+    sl_hash_index session_index;        /* session hash -> entries[] */
     session_entry *entries;
     uint32_t n_entries, cap_entries;
 } pane;
@@ -59,8 +69,8 @@ typedef struct baseline {
     int64_t bound, topn;
     double trending_factor;
     FILE *out;
-    /* dense numbering */
-    sl_hash_index page_index, session_index;
+    /* dense page numbering */
+    sl_hash_index page_index;
     sl_str *page_names;
     uint64_t *page_hashes;
     uint32_t n_pages, page_names_cap;
@@ -68,20 +78,29 @@ typedef struct baseline {
     pane *panes;
     uint32_t n_panes, cap_panes;
     int64_t watermark, fired_upto;
-    /* firing scratch */
-    page_cell *acc_pages;
-    uint32_t acc_pages_cap;
-    session_entry *acc_sessions;        /* indexed via acc_index */
-    sl_hash_index acc_index;
-    uint32_t acc_cap;
+    /* the running aggregates of the last fired window (the engine's algorithm, without the engine) */
+    sl_session_agg *sessions;
+    sl_page_agg *page_sums;
+    int64_t newest_entered;
+    /* firing scratch, indexed by page number */
+    uint32_t scratch_cap;
     uint64_t *part_sessions, *part_entries, *part_bounced;
     int64_t *part_duration;
+    uint64_t *prev_views, *views;
+    uint64_t entry_pages[1024];
+    sl_hll *merged;
     int64_t prev_start;                 /* last fired window, for trending */
-    uint64_t *prev_views;
     sl_top_entry *ranked;
+    uint32_t n_ranked;
     uint64_t late, windows;
     char line[1 << 16];
 } baseline;
+
+static void *grow(void *p, size_t n, size_t size) {
+    void *q = realloc(p, n * size);
+    if (!q) abort();
+    return q;
+}
 
 static uint32_t page_number(baseline *b, const sl_event *ev) {
     bool inserted;
@@ -89,8 +108,8 @@ static uint32_t page_number(baseline *b, const sl_event *ev) {
     if (!inserted) return i;
     if (i >= b->page_names_cap) {
         b->page_names_cap = b->page_names_cap ? 2 * b->page_names_cap : 256;
-        b->page_names = realloc(b->page_names, b->page_names_cap * sizeof(sl_str));
-        b->page_hashes = realloc(b->page_hashes, b->page_names_cap * sizeof(uint64_t));
+        b->page_names = grow(b->page_names, b->page_names_cap, sizeof(sl_str));
+        b->page_hashes = grow(b->page_hashes, b->page_names_cap, sizeof(uint64_t));
     }
     b->page_names[i] = ev->page;
     b->page_hashes[i] = ev->page_hash;
@@ -106,23 +125,14 @@ static void entry_add_page(session_entry *e, uint32_t page) {
         if (pages[i] == page) return;
     if (e->n_pages == PAGE_SLOTS && !e->more_pages) {
         e->cap_pages = 4 * PAGE_SLOTS;
-        e->more_pages = malloc(e->cap_pages * sizeof(uint32_t));
+        e->more_pages = grow(NULL, e->cap_pages, sizeof(uint32_t));
     } else if (e->n_pages > PAGE_SLOTS && e->n_pages == e->cap_pages) {
         e->cap_pages *= 2;
-        e->more_pages = realloc(e->more_pages, e->cap_pages * sizeof(uint32_t));
+        e->more_pages = grow(e->more_pages, e->cap_pages, sizeof(uint32_t));
     }
     if (e->n_pages == PAGE_SLOTS) memcpy(e->more_pages, e->inline_pages, sizeof(e->inline_pages));
     e->n_pages++;
     entry_pages(e)[e->n_pages - 1] = page;
-}
-
-static void entry_reset(session_entry *e, uint32_t session) {
-    e->session = session;
-    e->events = 0;
-    e->min_ts = INT64_MAX;
-    e->max_ts = INT64_MIN;
-    e->entry_page = 0;
-    e->n_pages = 0;
 }
 
 /* Does (ts, page) enter a session before its current entry? Ties: page name order. */
@@ -136,7 +146,7 @@ static pane *pane_for(baseline *b, int64_t start) {
     if (i > 0 && b->panes[i - 1].start == start) return &b->panes[i - 1];
     if (b->n_panes == b->cap_panes) {
         b->cap_panes = b->cap_panes ? 2 * b->cap_panes : 64;
-        b->panes = realloc(b->panes, b->cap_panes * sizeof(pane));
+        b->panes = grow(b->panes, b->cap_panes, sizeof(pane));
     }
     memmove(&b->panes[i + 1], &b->panes[i], (b->n_panes - i) * sizeof(pane));
     b->n_panes++;
@@ -159,15 +169,13 @@ static void grow_cells(page_cell **cells, uint32_t *cap, uint32_t need) {
     if (need <= *cap) return;
     uint32_t n = *cap ? *cap : 64;
     while (n < need) n *= 2;
-    *cells = realloc(*cells, n * sizeof(page_cell));
+    *cells = grow(*cells, n, sizeof(page_cell));
     memset(*cells + *cap, 0, (n - *cap) * sizeof(page_cell));
     *cap = n;
 }
 
 static void add_event(baseline *b, const sl_event *ev) {
     uint32_t page = page_number(b, ev);
-    bool inserted;
-    uint32_t session = sl_hash_index_upsert(&b->session_index, ev->session_hash, &inserted);
     pane *p = pane_for(b, sl_pane_of(&b->spec, ev->timestamp_ms));
 
     grow_cells(&p->pages, &p->pages_cap, page + 1);
@@ -176,15 +184,15 @@ static void add_event(baseline *b, const sl_event *ev) {
     if (ev->event_type < 4) c->counts[ev->event_type]++;
     sl_hll_add(c->users, ev->user_hash);
 
-    uint32_t k = sl_hash_index_upsert(&p->session_index, session, &inserted);
+    bool inserted;
+    uint32_t k = sl_hash_index_upsert(&p->session_index, ev->session_hash, &inserted);
     if (inserted) {
         if (p->n_entries == p->cap_entries) {
             p->cap_entries = p->cap_entries ? 2 * p->cap_entries : 64;
-            p->entries = realloc(p->entries, p->cap_entries * sizeof(session_entry));
+            p->entries = grow(p->entries, p->cap_entries, sizeof(session_entry));
         }
         p->n_entries++;
-        p->entries[k].more_pages = NULL;
-        entry_reset(&p->entries[k], session);
+        p->entries[k] = (session_entry){.session_hash = ev->session_hash, .min_ts = INT64_MAX, .max_ts = INT64_MIN};
     }
     session_entry *e = &p->entries[k];
     if (enters_before(b, e, ev->timestamp_ms, page)) {
@@ -196,26 +204,110 @@ static void add_event(baseline *b, const sl_event *ev) {
     entry_add_page(e, page);
 }
 
-/* Merge one pane's session entry into the window's accumulator of that session. */
-static void merge_session(baseline *b, const session_entry *from) {
-    bool inserted;
-    uint32_t i = sl_hash_index_upsert(&b->acc_index, from->session, &inserted);
-    if (i >= b->acc_cap) {
-        uint32_t old = b->acc_cap;
-        b->acc_cap = b->acc_cap ? 2 * b->acc_cap : 1024;
-        b->acc_sessions = realloc(b->acc_sessions, b->acc_cap * sizeof(session_entry));
-        memset(b->acc_sessions + old, 0, (b->acc_cap - old) * sizeof(session_entry));
+/* ---- panes entering and leaving the running aggregates ---- */
+
+/* A pane's values enter (leave = false) or leave the window's aggregates. */
+static void pane_move(baseline *b, pane *p, bool leave) {
+    for (uint32_t pg = 0; pg < p->pages_cap; pg++) {
+        const page_cell *c = &p->pages[pg];
+        if (!c->users) continue;
+        (leave ? sl_page_agg_leave : sl_page_agg_enter)(b->page_sums, b->page_hashes[pg], c->counts, c->users);
     }
-    session_entry *a = &b->acc_sessions[i];
-    if (inserted) entry_reset(a, from->session);
-    if (enters_before(b, a, from->min_ts, from->entry_page)) {
-        a->min_ts = from->min_ts;
-        a->entry_page = from->entry_page;
+    for (uint32_t k = 0; k < p->n_entries; k++) {
+        session_entry *e = &p->entries[k];
+        const uint32_t *pages = entry_pages(e);
+        uint64_t *hashes = e->n_pages <= 1024 ? b->entry_pages : grow(NULL, e->n_pages, sizeof(uint64_t));
+        for (uint32_t i = 0; i < e->n_pages; i++) hashes[i] = b->page_hashes[pages[i]];
+        sl_session_pane_entry pe = {p->start, e->min_ts, e->max_ts, b->page_hashes[e->entry_page],
+                                    e->events, e->n_pages, hashes};
+        (leave ? sl_session_agg_leave : sl_session_agg_enter)(b->sessions, e->session_hash, &pe);
+        if (hashes != b->entry_pages) free(hashes);
     }
-    if (from->max_ts > a->max_ts) a->max_ts = from->max_ts;
-    a->events += from->events;
-    const uint32_t *pages = entry_pages((session_entry *)from);
-    for (uint32_t k = 0; k < from->n_pages; k++) entry_add_page(a, pages[k]);
+    p->entered = !leave;
+}
+
+/* Bring the aggregates to window [start, end): panes older than start leave,
+ * the window's panes newer than every entered one enter (each pane enters
+ * and leaves once, as in operators/window_incremental.c). */
+static void slide_to(baseline *b, int64_t start, int64_t end) {
+    for (uint32_t i = 0; i < b->n_panes; i++) {
+        pane *p = &b->panes[i];
+        if (p->entered && p->start < start) pane_move(b, p, true);
+        else if (!p->entered && p->start >= start && p->start < end && p->start > b->newest_entered) {
+            pane_move(b, p, false);
+            b->newest_entered = p->start;
+        }
+    }
+}
+
+/* ---- firing ---- */
+
+static void grow_scratch(baseline *b) {
+    if (b->n_pages <= b->scratch_cap) return;
+    uint32_t old = b->scratch_cap, n = old ? old : 256;
+    while (n < b->n_pages) n *= 2;
+    b->part_sessions = grow(b->part_sessions, n, sizeof(uint64_t));
+    b->part_entries = grow(b->part_entries, n, sizeof(uint64_t));
+    b->part_bounced = grow(b->part_bounced, n, sizeof(uint64_t));
+    b->part_duration = grow(b->part_duration, n, sizeof(int64_t));
+    b->views = grow(b->views, n, sizeof(uint64_t));
+    b->prev_views = grow(b->prev_views, n, sizeof(uint64_t));
+    memset(b->prev_views + old, 0, (n - old) * sizeof(uint64_t));
+    b->ranked = grow(b->ranked, n, sizeof(sl_top_entry));
+    b->scratch_cap = n;
+}
+
+static void take_session_sums(const sl_session_page_sums *s, void *opaque) {
+    baseline *b = opaque;
+    uint32_t pg = sl_hash_index_find(&b->page_index, s->page_hash);
+    b->part_sessions[pg] = s->sessions;
+    b->part_duration[pg] = s->duration_sum_ms;
+    b->part_entries[pg] = s->entry_sessions;
+    b->part_bounced[pg] = s->bounced_sessions;
+}
+
+/* Distinct users of a page when a pane's sketch was dense: merge the window's sketches. */
+static uint64_t merged_users(baseline *b, uint32_t pg, int64_t start, int64_t end) {
+    sl_hll_clear(b->merged);
+    for (uint32_t i = 0; i < b->n_panes; i++) {
+        const pane *p = &b->panes[i];
+        if (p->start >= start && p->start < end && pg < p->pages_cap && p->pages[pg].users)
+            sl_hll_merge(b->merged, p->pages[pg].users);
+    }
+    return sl_hll_count(b->merged);
+}
+
+/* Without --out the results are computed and dropped unformatted, as the engine's null sink drops them. */
+static void write_line(baseline *b, size_t n) {
+    if (n < sizeof(b->line)) {
+        fwrite(b->line, 1, n, b->out);
+        fputc('\n', b->out);
+    }
+}
+
+typedef struct firing {
+    baseline *b;
+    int64_t start, end;
+} firing;
+
+static void emit_page(const sl_page_window_sums *w, void *opaque) {
+    firing *f = opaque;
+    baseline *b = f->b;
+    uint32_t pg = sl_hash_index_find(&b->page_index, w->page_hash);
+    sl_page_stats s = {.window_start = f->start, .window_end = f->end, .page = b->page_names[pg],
+                       .page_hash = w->page_hash, .view_count = w->counts[SL_EVENT_VIEW],
+                       .click_count = w->counts[SL_EVENT_CLICK], .cart_count = w->counts[SL_EVENT_ADD_TO_CART],
+                       .conversion_count = w->counts[SL_EVENT_PURCHASE],
+                       .unique_users = w->users_known ? w->unique_users : merged_users(b, pg, f->start, f->end)};
+    s.engagement_rate = s.view_count ? (double)s.click_count / (double)s.view_count : 0.0;
+    s.bounce_rate = b->part_entries[pg] ? (double)b->part_bounced[pg] / (double)b->part_entries[pg] : 0.0;
+    s.avg_session_duration = b->part_sessions[pg] ? (double)b->part_duration[pg] / (double)b->part_sessions[pg] : 0.0;
+    if (b->out) write_line(b, sl_page_stats_to_json(&s, b->line, sizeof(b->line)));
+    b->views[pg] = s.view_count;
+    if (s.view_count == 0) return;
+    uint64_t before = b->prev_start == f->start - b->spec.slide ? b->prev_views[pg] : 0;
+    b->ranked[b->n_ranked++] = (sl_top_entry){b->page_names[pg], s.view_count, 0,
+                                              before > 0 && (double)s.view_count >= b->trending_factor * (double)before};
 }
 
 static int by_rank(const void *x, const void *y) {
@@ -224,98 +316,32 @@ static int by_rank(const void *x, const void *y) {
     return sl_str_cmp(a->page, b->page);
 }
 
-static void write_line(baseline *b, size_t n) {
-    if (b->out && n < sizeof(b->line)) {
-        fwrite(b->line, 1, n, b->out);
-        fputc('\n', b->out);
-    }
-}
-
 static void emit_top_n(baseline *b, int64_t start, int64_t end) {
-    uint32_t n = 0;
-    for (uint32_t pg = 0; pg < b->n_pages; pg++) {
-        page_cell *c = &b->acc_pages[pg];
-        if (!c->users || c->counts[SL_EVENT_VIEW] == 0) continue;
-        uint64_t before = b->prev_start == start - b->spec.slide ? b->prev_views[pg] : 0;
-        uint64_t views = c->counts[SL_EVENT_VIEW];
-        b->ranked[n++] = (sl_top_entry){b->page_names[pg], views, 0,
-                                        before > 0 && (double)views >= b->trending_factor * (double)before};
-    }
+    uint32_t n = b->n_ranked;
     qsort(b->ranked, n, sizeof(sl_top_entry), by_rank);
     if (n > (uint32_t)b->topn) n = (uint32_t)b->topn;
     for (uint32_t i = 0; i < n; i++) b->ranked[i].rank = i + 1;
-    write_line(b, sl_top_pages_to_json(&(sl_top_pages){start, end, n, b->ranked}, b->line, sizeof(b->line)));
-    for (uint32_t pg = 0; pg < b->n_pages; pg++)
-        b->prev_views[pg] = b->acc_pages[pg].users ? b->acc_pages[pg].counts[SL_EVENT_VIEW] : 0;
+    if (b->out) write_line(b, sl_top_pages_to_json(&(sl_top_pages){start, end, n, b->ranked}, b->line, sizeof(b->line)));
+    uint64_t *swap = b->prev_views;
+    b->prev_views = b->views;
+    b->views = swap;
     b->prev_start = start;
-}
-
-static void emit_page_stats(baseline *b, int64_t start, int64_t end) {
-    for (uint32_t pg = 0; pg < b->n_pages; pg++) {
-        page_cell *c = &b->acc_pages[pg];
-        if (!c->users) continue;
-        sl_page_stats s = {.window_start = start, .window_end = end, .page = b->page_names[pg],
-                           .page_hash = b->page_hashes[pg], .view_count = c->counts[SL_EVENT_VIEW],
-                           .click_count = c->counts[SL_EVENT_CLICK], .cart_count = c->counts[SL_EVENT_ADD_TO_CART],
-                           .conversion_count = c->counts[SL_EVENT_PURCHASE], .unique_users = sl_hll_count(c->users)};
-        s.engagement_rate = s.view_count ? (double)s.click_count / (double)s.view_count : 0.0;
-        s.bounce_rate = b->part_entries[pg] ? (double)b->part_bounced[pg] / (double)b->part_entries[pg] : 0.0;
-        s.avg_session_duration =
-            b->part_sessions[pg] ? (double)b->part_duration[pg] / (double)b->part_sessions[pg] : 0.0;
-        write_line(b, sl_page_stats_to_json(&s, b->line, sizeof(b->line)));
-    }
-}
-
-/* Grow the per-page firing arrays to the pages known so far. */
-static void grow_page_arrays(baseline *b) {
-    uint32_t old = b->acc_pages_cap;
-    grow_cells(&b->acc_pages, &b->acc_pages_cap, b->n_pages);
-    if (b->acc_pages_cap == old) return;
-    size_t n = b->acc_pages_cap;
-    b->part_sessions = realloc(b->part_sessions, n * sizeof(uint64_t));
-    b->part_entries = realloc(b->part_entries, n * sizeof(uint64_t));
-    b->part_bounced = realloc(b->part_bounced, n * sizeof(uint64_t));
-    b->part_duration = realloc(b->part_duration, n * sizeof(int64_t));
-    b->prev_views = realloc(b->prev_views, n * sizeof(uint64_t));
-    memset(b->prev_views + old, 0, (n - old) * sizeof(uint64_t));
-    b->ranked = realloc(b->ranked, n * sizeof(sl_top_entry));
 }
 
 static void fire(baseline *b, int64_t end) {
     int64_t start = end - b->spec.size;
-    grow_page_arrays(b);
-    for (uint32_t pg = 0; pg < b->n_pages; pg++) {
-        page_cell *c = &b->acc_pages[pg];
-        memset(c->counts, 0, sizeof(c->counts));
-        if (c->users) sl_hll_free(c->users);
-        c->users = NULL;
-        b->part_sessions[pg] = b->part_entries[pg] = b->part_bounced[pg] = 0;
-        b->part_duration[pg] = 0;
-    }
-    sl_hash_index_clear(&b->acc_index);
-    for (uint32_t i = 0; i < b->n_panes; i++) {
-        pane *p = &b->panes[i];
-        if (p->start < start || p->start >= end) continue;
-        for (uint32_t pg = 0; pg < p->pages_cap && pg < b->n_pages; pg++) {
-            if (!p->pages[pg].users) continue;
-            page_cell *c = &b->acc_pages[pg];
-            if (!c->users) c->users = sl_hll_new();
-            for (int t = 0; t < 4; t++) c->counts[t] += p->pages[pg].counts[t];
-            sl_hll_merge(c->users, p->pages[pg].users);
-        }
-        for (uint32_t k = 0; k < p->n_entries; k++) merge_session(b, &p->entries[k]);
-    }
-    for (uint32_t i = 0; i < b->acc_index.count; i++) {
-        session_entry *s = &b->acc_sessions[i];
-        const uint32_t *pages = entry_pages(s);
-        for (uint32_t k = 0; k < s->n_pages; k++) {
-            b->part_sessions[pages[k]]++;
-            b->part_duration[pages[k]] += s->max_ts - s->min_ts;
-        }
-        b->part_entries[s->entry_page]++;
-        if (s->events == 1) b->part_bounced[s->entry_page]++;
-    }
-    emit_page_stats(b, start, end);
+    slide_to(b, start, end);
+    grow_scratch(b);
+    size_t bytes = b->n_pages * sizeof(uint64_t);
+    memset(b->part_sessions, 0, bytes);
+    memset(b->part_entries, 0, bytes);
+    memset(b->part_bounced, 0, bytes);
+    memset(b->part_duration, 0, bytes);
+    memset(b->views, 0, bytes);
+    sl_session_agg_foreach_page(b->sessions, take_session_sums, b);
+    b->n_ranked = 0;
+    firing f = {b, start, end};
+    sl_page_agg_foreach(b->page_sums, emit_page, &f);
     emit_top_n(b, start, end);
     b->windows++;
 }
@@ -338,8 +364,10 @@ static void advance_watermark(baseline *b, int64_t wm) {
         b->fired_upto = end;
     }
     uint32_t n = 0;
-    while (n < b->n_panes && sl_window_last_start(&b->spec, b->panes[n].start) + b->spec.size <= wm)
+    while (n < b->n_panes && sl_window_last_start(&b->spec, b->panes[n].start) + b->spec.size <= wm) {
+        if (b->panes[n].entered) pane_move(b, &b->panes[n], true);
         pane_free(&b->panes[n++]);
+    }
     memmove(b->panes, b->panes + n, (b->n_panes - n) * sizeof(pane));
     b->n_panes -= n;
 }
@@ -392,7 +420,7 @@ int main(int argc, char **argv) {
     gc.events = 1000000;
     gc.out_of_order_ms = 5000;
     baseline b = {.bound = 30000, .topn = 10, .trending_factor = 1.5, .watermark = INT64_MIN,
-                  .fired_upto = INT64_MIN, .prev_start = INT64_MIN};
+                  .fired_upto = INT64_MIN, .prev_start = INT64_MIN, .newest_entered = INT64_MIN};
     b.spec = (sl_window_spec){.type = SL_WINDOW_SLIDING, .size = 300000, .slide = 10000};
     const char *out_path = NULL;
     int c;
@@ -436,8 +464,9 @@ int main(int argc, char **argv) {
     uint64_t count = 0;
     while (count < gc.events && sl_gen_next(gen, &events[count], &strings)) count++;
     sl_hash_index_init(&b.page_index);
-    sl_hash_index_init(&b.session_index);
-    sl_hash_index_init(&b.acc_index);
+    b.sessions = sl_session_agg_new();
+    b.page_sums = sl_page_agg_new();
+    b.merged = sl_hll_new();
 
     double t0 = now_s();
     run(&b, events, count);
@@ -447,22 +476,20 @@ int main(int argc, char **argv) {
            (unsigned long long)b.windows);
 
     if (b.out) fclose(b.out);
-    for (uint32_t i = 0; i < b.acc_pages_cap; i++) sl_hll_free(b.acc_pages[i].users);
-    for (uint32_t i = 0; i < b.acc_cap; i++) free(b.acc_sessions[i].more_pages);
-    free(b.acc_pages);
-    free(b.acc_sessions);
+    sl_session_agg_free(b.sessions);
+    sl_page_agg_free(b.page_sums);
+    sl_hll_free(b.merged);
     free(b.part_sessions);
     free(b.part_entries);
     free(b.part_bounced);
     free(b.part_duration);
     free(b.prev_views);
+    free(b.views);
     free(b.ranked);
     free(b.panes);
     free(b.page_names);
     free(b.page_hashes);
     sl_hash_index_free(&b.page_index);
-    sl_hash_index_free(&b.session_index);
-    sl_hash_index_free(&b.acc_index);
     sl_arena_free(&strings);
     sl_gen_free(gen);   /* last: page strings live in its catalog */
     free(events);
