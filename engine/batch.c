@@ -33,12 +33,14 @@ sl_batch *sl_batch_new(uint32_t capacity) {
         abort();
     }
     b->capacity = capacity;
+    atomic_init(&b->refs, 1);
     sl_arena_init(&b->arena, 64 * 1024);
     return b;
 }
 
 void sl_batch_free(sl_batch *b) {
     if (!b) return;
+    if (b->lender) sl_batch_release(b->lender);
     sl_arena_free(&b->arena);
     free(b->items);
     free(b);
@@ -120,6 +122,17 @@ void *sl_batch_copy_record(sl_batch *b, const void *record) {
     return dst;
 }
 
+void *sl_batch_borrow_record(sl_batch *b, sl_batch *owner, const void *record) {
+    if (b->lender != owner) {
+        if (b->lender || b->count) return sl_batch_copy_record(b, record);
+        atomic_fetch_add_explicit(&owner->refs, 1, memory_order_relaxed);
+        b->lender = owner;
+    }
+    void *dst = sl_batch_push(b);
+    memcpy(dst, record, KINDS[b->kind].size);
+    return dst;
+}
+
 /* ---- pools ---- */
 
 #include <pthread.h>
@@ -159,18 +172,26 @@ sl_batch *sl_batch_pool_get(sl_batch_pool *p, sl_batch_kind kind) {
         b->pool = p;
     }
     b->next = NULL;
+    atomic_store_explicit(&b->refs, 1, memory_order_relaxed);
     sl_batch_reset(b, kind);
     return b;
 }
 
+/* The last holder returns the batch to its pool, then lets go of its lender.
+ * acq_rel: the borrowers' reads of the lender's records happen before the
+ * lender is reused. */
 void sl_batch_release(sl_batch *b) {
+    if (atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) != 1) return;
     sl_batch_pool *p = b->pool;
     if (!p) {
         sl_batch_free(b);
         return;
     }
+    sl_batch *lender = b->lender;
+    b->lender = NULL;
     pthread_mutex_lock(&p->lock);
     b->next = p->free;
     p->free = b;
     pthread_mutex_unlock(&p->lock);
+    if (lender) sl_batch_release(lender);
 }

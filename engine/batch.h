@@ -6,6 +6,7 @@
 #ifndef SL_BATCH_H
 #define SL_BATCH_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "engine/arena.h"
@@ -31,6 +32,8 @@ typedef struct sl_batch {
     sl_arena arena;
     struct sl_batch *next;     /* free-list link, owned by whoever holds it */
     struct sl_batch_pool *pool;/* where sl_batch_release returns it (NULL: freed) */
+    _Atomic uint32_t refs;     /* holders: 1, plus one per batch borrowing its strings */
+    struct sl_batch *lender;   /* the batch whose arena this one's records point into, or NULL */
 } sl_batch;
 
 /* A thread-safe free list. A task takes batches from its own pool; whoever
@@ -64,5 +67,12 @@ sl_str sl_batch_copy_str(sl_batch *b, sl_str s);
 /* Append a deep copy of record (of b's kind, living elsewhere): its strings
  * and arrays are copied into b's arena. Used when an exchange re-partitions. */
 void *sl_batch_copy_record(sl_batch *b, const void *record);
+
+/* Append a shallow copy of record, a record of `owner` (of b's kind): its
+ * strings and arrays stay in owner's arena, and b keeps owner alive (owner
+ * goes back to its pool only when b and owner's other holders released it).
+ * What an exchange does instead of a deep copy, as each output batch takes
+ * records of one input batch only; a record of a second owner is deep-copied. */
+void *sl_batch_borrow_record(sl_batch *b, sl_batch *owner, const void *record);
 
 #endif

@@ -161,7 +161,7 @@ static void exchange(sl_task *t, sl_batch *b) {
             *out = NULL;
         }
         if (!*out) *out = sl_batch_pool_get(t->pool, b->kind);
-        sl_batch_copy_record(*out, rec);
+        sl_batch_borrow_record(*out, b, rec);   /* b lives until its last borrower is released */
         if (sl_batch_full(*out)) {
             if (!sl_gate_push(next->gates[target], t->subtask, (sl_msg){SL_MSG_BATCH, 0, *out}))
                 sl_batch_release(*out);
