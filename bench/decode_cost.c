@@ -1,13 +1,22 @@
-/* decode_cost.c -- per-event cost of decoding clickstream events: JSON (jansson) versus Avro.
+/* decode_cost.c -- per-event cost of decoding clickstream events: JSON parsers versus Avro.
  *
  * Generates events, encodes every one as a JSON line (sl_event_to_json) and
  * as an Avro wire record (sl_avro_encode_event), then times, per event:
- *   json_event   sl_event_from_json: jansson parse + field extraction + validation
+ *   json_event   sl_event_from_json: the fast scanner (operators/event_json_scan.h),
+ *                jansson for lines it declines, + validation -- what the sources run
+ *   json_tree    sl_event_from_json_tree: jansson parse + field extraction + validation
  *   json_parse   jansson's json_loadb + json_decref alone (the parser's share)
+ *   jsonc_parse  json-c's json_tokener_parse_ex + json_object_put alone
+ *   cjson_parse  cJSON_ParseWithLength + cJSON_Delete alone
+ * (the last two when libjson-c5 / libcjson1 are installed: json-c's names
+ * clash with jansson's, so both are loaded with dlopen, not linked),
  *   avro_event   sl_avro_decode_event (avro-c, the Kafka source's Avro path)
  * and prints one "name ns/event" line each, the median of --runs passes.
+ * Every pass decodes the same pre-encoded records; the timer covers only the
+ * decode calls (and an arena reset per 1,024 records, as a recycled batch).
  *
  *   decode_cost --events 200000 --runs 3 */
+#include <dlfcn.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -50,9 +59,64 @@ static int json_event(void *ctx, const char *data, size_t len, sl_arena *arena) 
     return sl_event_from_json(data, len, ctx, &ev, arena, reason, sizeof(reason)) != SL_OK;
 }
 
+static int json_tree(void *ctx, const char *data, size_t len, sl_arena *arena) {
+    sl_event ev;
+    char reason[256];
+    return sl_event_from_json_tree(data, len, ctx, &ev, arena, reason, sizeof(reason)) != SL_OK;
+}
+
 static int json_parse(void *ctx, const char *data, size_t len, sl_arena *arena) {
     json_t *j = json_loadb(data, len, 0, NULL);
     json_decref(j);
+    return j == NULL;
+}
+
+/* The other parsers' entry points, looked up at run time. */
+typedef struct other_parsers {
+    void *jsonc_lib, *cjson_lib, *tokener;
+    void *(*jsonc_tokener_new)(void);
+    void (*jsonc_tokener_reset)(void *tok);
+    void *(*jsonc_parse_ex)(void *tok, const char *s, int len);
+    int (*jsonc_put)(void *obj);
+    void (*jsonc_tokener_free)(void *tok);
+    void *(*cjson_parse)(const char *s, size_t len);
+    void (*cjson_delete)(void *j);
+} other_parsers;
+
+static void *symbol(void *lib, const char *name) { return lib ? dlsym(lib, name) : NULL; }
+
+static void load_other_parsers(other_parsers *o) {
+    *o = (other_parsers){.jsonc_lib = dlopen("libjson-c.so.5", RTLD_NOW | RTLD_LOCAL),
+                         .cjson_lib = dlopen("libcjson.so.1", RTLD_NOW | RTLD_LOCAL)};
+    *(void **)&o->jsonc_tokener_new = symbol(o->jsonc_lib, "json_tokener_new");
+    *(void **)&o->jsonc_tokener_reset = symbol(o->jsonc_lib, "json_tokener_reset");
+    *(void **)&o->jsonc_parse_ex = symbol(o->jsonc_lib, "json_tokener_parse_ex");
+    *(void **)&o->jsonc_put = symbol(o->jsonc_lib, "json_object_put");
+    *(void **)&o->jsonc_tokener_free = symbol(o->jsonc_lib, "json_tokener_free");
+    *(void **)&o->cjson_parse = symbol(o->cjson_lib, "cJSON_ParseWithLength");
+    *(void **)&o->cjson_delete = symbol(o->cjson_lib, "cJSON_Delete");
+    if (o->jsonc_tokener_new && o->jsonc_tokener_reset && o->jsonc_parse_ex && o->jsonc_put && o->jsonc_tokener_free)
+        o->tokener = o->jsonc_tokener_new();
+}
+
+static void unload_other_parsers(other_parsers *o) {
+    if (o->tokener) o->jsonc_tokener_free(o->tokener);
+    if (o->jsonc_lib) dlclose(o->jsonc_lib);
+    if (o->cjson_lib) dlclose(o->cjson_lib);
+}
+
+static int jsonc_parse(void *ctx, const char *data, size_t len, sl_arena *arena) {
+    other_parsers *o = ctx;
+    o->jsonc_tokener_reset(o->tokener);
+    void *j = o->jsonc_parse_ex(o->tokener, data, (int)len);
+    o->jsonc_put(j);
+    return j == NULL;
+}
+
+static int cjson_parse(void *ctx, const char *data, size_t len, sl_arena *arena) {
+    other_parsers *o = ctx;
+    void *j = o->cjson_parse(data, len);
+    o->cjson_delete(j);
     return j == NULL;
 }
 
@@ -142,7 +206,14 @@ int main(int argc, char **argv) {
     printf("events %llu json_bytes_per_event %.1f avro_bytes_per_event %.1f\n", (unsigned long long)json.n,
            (double)json.len / (double)json.n, (double)avro.len / (double)avro.n);
     printf("json_event %.1f ns/event\n", time_decoder(json_event, &lim, &json, runs));
+    printf("json_tree %.1f ns/event\n", time_decoder(json_tree, &lim, &json, runs));
     printf("json_parse %.1f ns/event\n", time_decoder(json_parse, NULL, &json, runs));
+    other_parsers other;
+    load_other_parsers(&other);
+    if (other.tokener) printf("jsonc_parse %.1f ns/event\n", time_decoder(jsonc_parse, &other, &json, runs));
+    if (other.cjson_parse && other.cjson_delete)
+        printf("cjson_parse %.1f ns/event\n", time_decoder(cjson_parse, &other, &json, runs));
+    unload_other_parsers(&other);
     printf("avro_event %.1f ns/event\n", time_decoder(avro_event, dec, &avro, runs));
 
     free(json.bytes);

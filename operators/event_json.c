@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "operators/event_json_scan.h"
 #include "operators/result_json.h"
 
 #define MIN_TIMESTAMP_MS 946684800000LL   /* 2000-01-01T00:00:00Z */
@@ -224,29 +225,51 @@ static sl_err decode_fields(const json_t *obj, sl_event *ev, sl_arena *arena, ch
     return SL_OK;
 }
 
+/* What every path checks first: the size limit (lim NULL: the defaults). */
+static sl_err check_size(size_t len, const sl_event_limits **lim, sl_event_limits *defaults, char *reason,
+                         size_t reason_size) {
+    if (!*lim) {
+        sl_event_limits_default(defaults);
+        *lim = defaults;
+    }
+    if (len > (*lim)->max_record_bytes)
+        return sl_errf(SL_ERR_PARSE, reason, reason_size, "record of %zu bytes exceeds the limit of %zu bytes",
+                       len, (*lim)->max_record_bytes);
+    return SL_OK;
+}
+
+static sl_err validated(sl_event *ev, const sl_event_limits *lim, char *reason, size_t reason_size) {
+    sl_err err = sl_event_validate(ev, lim, reason, reason_size);
+    if (!err) sl_event_derive(ev);
+    return err;
+}
+
 sl_err sl_event_from_json(const char *line, size_t len, const sl_event_limits *lim,
                           sl_event *ev, sl_arena *arena, char *reason, size_t reason_size) {
     sl_event_limits defaults;
-    if (!lim) {
-        sl_event_limits_default(&defaults);
-        lim = &defaults;
-    }
-    if (len > lim->max_record_bytes)
-        return sl_errf(SL_ERR_PARSE, reason, reason_size, "record of %zu bytes exceeds the limit of %zu bytes",
-                       len, lim->max_record_bytes);
+    sl_err err = check_size(len, &lim, &defaults, reason, reason_size);
+    if (err) return err;
+    /* The scanner takes well-formed lines; everything else, every rejection
+     * included, goes through jansson (operators/event_json_scan.h). */
+    if (sl_event_json_scan(line, len, ev, arena)) return validated(ev, lim, reason, reason_size);
+    return sl_event_from_json_tree(line, len, lim, ev, arena, reason, reason_size);
+}
+
+sl_err sl_event_from_json_tree(const char *line, size_t len, const sl_event_limits *lim,
+                               sl_event *ev, sl_arena *arena, char *reason, size_t reason_size) {
+    sl_event_limits defaults;
+    sl_err err = check_size(len, &lim, &defaults, reason, reason_size);
+    if (err) return err;
     json_error_t jerr;
     json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root)
         return sl_errf(SL_ERR_PARSE, reason, reason_size, "not valid JSON: %s at column %d", jerr.text,
                        jerr.column);
     memset(ev, 0, sizeof(*ev));
-    sl_err err = json_is_object(root)
-                     ? decode_fields(root, ev, arena, reason, reason_size)
-                     : sl_errf(SL_ERR_PARSE, reason, reason_size, "the record is %s, expected a JSON object",
-                               json_kind(root));
+    err = json_is_object(root)
+              ? decode_fields(root, ev, arena, reason, reason_size)
+              : sl_errf(SL_ERR_PARSE, reason, reason_size, "the record is %s, expected a JSON object",
+                        json_kind(root));
     json_decref(root);
-    if (err) return err;
-    if ((err = sl_event_validate(ev, lim, reason, reason_size))) return err;
-    sl_event_derive(ev);
-    return SL_OK;
+    return err ? err : validated(ev, lim, reason, reason_size);
 }

@@ -36,6 +36,10 @@ void sl_event_limits_default(sl_event_limits *lim);
 sl_err sl_event_from_json(const char *line, size_t len, const sl_event_limits *lim,
                           sl_event *ev, sl_arena *arena, char *reason, size_t reason_size);
 
+/* The same with jansson only, never the fast scanner (operators/event_json_scan.h):
+ * the reference the scanner is fuzzed and measured against. */
+sl_err sl_event_from_json_tree(const char *line, size_t len, const sl_event_limits *lim,
+                               sl_event *ev, sl_arena *arena, char *reason, size_t reason_size);
 /* The validation shared by every decoder (JSON and Avro). */
 sl_err sl_event_validate(const sl_event *ev, const sl_event_limits *lim, char *reason, size_t reason_size);
 

@@ -8,6 +8,7 @@ PACKAGES=(
   librdkafka-dev libavro-dev librocksdb-dev libcmocka-dev
   libjansson-dev libyaml-dev libxxhash-dev libmicrohttpd-dev libcurl4-openssl-dev
   python3 python3-avro python3-yaml kcat prometheus gnuplot-nox curl
+  libjson-c5 libcjson1 linux-perf valgrind
 )
 
 missing=()
