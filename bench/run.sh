@@ -49,12 +49,12 @@ if [ $quick = 1 ]; then
     runs=${runs:-1}; events=${events:-50000}
     overlap_events=20000; latency_events=50000; latency_rate=50000
     rss_events=50000; ckpt_events=20000; ckpt_users="1000 10000"; recovery_events=30000; decode_events=20000
-    ckpt_interval=200; paced_secs=1
+    ckpt_interval=200; paced_secs=1; kafka_events=20000
 else
     runs=${runs:-3}; events=${events:-2000000}
     overlap_events=300000; latency_events=1000000; latency_rate=200000
     rss_events=1000000; ckpt_events=1000000; ckpt_users="1000 10000 100000"; recovery_events=3000000
-    decode_events=200000; ckpt_interval=1000; paced_secs=4
+    decode_events=200000; ckpt_interval=1000; paced_secs=4; kafka_events=1000000
 fi
 job=$root/jobs/clickstream.yaml
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-XXXXXX")
@@ -112,13 +112,51 @@ else
     put cost.output_equal false
 fi
 
-# ---- 3. end to end through Kafka ----
+# ---- 3. end to end through Kafka: generator -> kafka-dev -> job (transactional sink) -> analytics-results ----
+# The topic is filled once; each run reads all of it as a new consumer group
+# (job.id) and commits its results in transactions (exactly-once). events/s is
+# the events over the time from the source's partition assignment to the job's
+# end (final checkpoint and commit included); wall_eps also counts start-up
+# and the consumer group join.
+kafka_ts_ms() { date -u -d "$(sed -n "s/^\([0-9T:.-]*\)Z .*$1.*/\1/p" "$2" | head -1)Z" +%s%3N; }
 if "$sluice" gen --help 2>/dev/null | grep -q -- '--brokers' && "$sluice" run --help 2>/dev/null | grep -q -- '--bounded'; then
-    put kafka.available false
-    put kafka.reason '"sluice gen --brokers and run --bounded exist now, but this suite does not drive them yet"'
+    kafka_format=json
+    gen_format=()
+    if "$sluice" gen --help 2>/dev/null | grep -q -- '--format'; then
+        kafka_format=avro
+        gen_format=(--format avro)
+    fi
+    log "kafka: $kafka_events events through kafka-dev, $kafka_format, exactly-once, x $runs"
+    "$sluice" kafka-dev >"$tmp/dev.out" 2>"$tmp/dev.log" &
+    dev_pid=$!
+    trap 'kill $dev_pid 2>/dev/null; wait $dev_pid 2>/dev/null; rm -rf "$tmp"' EXIT
+    for _ in $(seq 100); do [ -s "$tmp/dev.out" ] && break; sleep 0.1; done
+    brokers=$(head -1 "$tmp/dev.out")
+    "$sluice" gen --brokers "$brokers" --events "$kafka_events" --seed 5 --out-of-order-ms 5000 "${gen_format[@]}" \
+        2>"$tmp/kgen.log" || { cat "$tmp/kgen.log" >&2; exit 1; }
+    : >"$tmp/kwall"
+    for i in $(seq "$runs"); do
+        t0=$(date +%s%3N)
+        "$sluice" run "$job" --brokers "$brokers" --bounded --http-port 0 --parallelism 1 --checkpoint-dir "$tmp/kck$i" \
+            --set job.id="bench-$i" --set source.format=$kafka_format 2>"$tmp/k.log" >/dev/null ||
+            { cat "$tmp/k.log" >&2; exit 1; }
+        t1=$(date +%s%3N)
+        assigned=$(kafka_ts_ms 'assigned [0-9]* partition' "$tmp/k.log")
+        finished=$(kafka_ts_ms "is FINISHED" "$tmp/k.log")
+        echo $((kafka_events * 1000 / (finished - assigned)))
+        echo $((kafka_events * 1000 / (t1 - t0))) >>"$tmp/kwall"
+    done | median >"$tmp/m"
+    kill $dev_pid 2>/dev/null || true
+    wait $dev_pid 2>/dev/null || true
+    trap 'rm -rf "$tmp"' EXIT
+    put kafka.available true
+    put kafka.format "\"$kafka_format\""
+    put kafka.events "$kafka_events"
+    put kafka.eps "$(cat "$tmp/m")"
+    put kafka.wall_eps "$(median <"$tmp/kwall")"
 else
     put kafka.available false
-    put kafka.reason '"this sluice has no `sluice gen --brokers` / `sluice run --brokers --bounded` (the Kafka generator and bounded Kafka source are not merged yet)"'
+    put kafka.reason '"this sluice has no `sluice gen --brokers` / `sluice run --brokers --bounded`"'
 fi
 
 # ---- 4. window cost versus overlap: slide 10 s, size = 1, 6, 30, 300 panes ----
@@ -204,11 +242,13 @@ for _ in $(seq "$runs"); do
 done | median >"$tmp/m"
 put startup.whole_run_ms "$(cat "$tmp/m")"
 
-# ---- decoding: JSON (jansson) vs Avro, ns per event ----
+# ---- decoding: JSON (scanner, jansson, json-c, cJSON) vs Avro, ns per event ----
 log "decode: $decode_events events"
 "$build/bench/decode_cost" --events "$decode_events" --runs "$runs" >"$tmp/dec.txt"
 put decode.json_event_ns "$(sed -n 's/^json_event \([0-9.]*\).*/\1/p' "$tmp/dec.txt")"
-put decode.json_parse_ns "$(sed -n 's/^json_parse \([0-9.]*\).*/\1/p' "$tmp/dec.txt")"
+for name in json_tree json_parse jsonc_parse cjson_parse; do
+    put "decode.${name}_ns" "$(sed -n "s/^$name \([0-9.]*\).*/\1/p" "$tmp/dec.txt")"
+done
 put decode.avro_event_ns "$(sed -n 's/^avro_event \([0-9.]*\).*/\1/p' "$tmp/dec.txt")"
 
 # ---- JSON, table, chart ----
