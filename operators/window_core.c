@@ -6,6 +6,8 @@ sl_err sl_window_core_init(sl_window_core *c, const sl_conf *conf, char *errstr,
     sl_err err = sl_window_spec_load(&c->spec, conf, errstr, errstr_size);
     if (err) return err;
     c->watermark = SL_WATERMARK_MIN;
+    c->timers_lo = INT64_MAX;
+    c->timers_hi = c->fired_upto = INT64_MIN;
     sl_timers_init(&c->timers);
     c->dict = sl_page_dict_new();
     return SL_OK;
@@ -18,9 +20,33 @@ void sl_window_core_free(sl_window_core *c) {
     sl_page_dict_free(c->dict);
 }
 
+static void register_ends(sl_window_core *c, int64_t from, int64_t to) {
+    for (int64_t end = from; end <= to; end += c->spec.slide) sl_timers_register(&c->timers, end);
+}
+
+/* Register the ends of a new pane's windows that are not pending already
+ * (a duplicate would only cost a heap entry: equal ends fire once). */
+static void register_pane_timers(sl_window_core *c, int64_t pane) {
+    const sl_window_spec *w = &c->spec;
+    int64_t first = sl_window_first_start(w, pane) + w->size, last = sl_window_last_start(w, pane) + w->size;
+    int64_t lo = c->timers_lo, hi = c->timers_hi;
+    if (c->fired_upto != INT64_MIN && lo <= c->fired_upto) lo = c->fired_upto + w->slide;
+    if (lo > hi || first > hi + w->slide || last < lo - w->slide) {
+        register_ends(c, first, last);   /* disjoint: start a new known range */
+        c->timers_lo = first;
+        c->timers_hi = last;
+        return;
+    }
+    register_ends(c, first, (last < lo - w->slide ? last : lo - w->slide));
+    register_ends(c, (first > hi + w->slide ? first : hi + w->slide), last);
+    c->timers_lo = first < lo ? first : lo;
+    c->timers_hi = last > hi ? last : hi;
+}
+
 int64_t sl_window_core_add(sl_window_core *c, int64_t t, uint64_t page_hash, sl_str page) {
     int64_t pane = sl_pane_of(&c->spec, t);
-    if (sl_pane_set_add(&c->active, pane)) sl_window_register_pane_timers(&c->spec, &c->timers, pane);
+    bool newest = c->active.count && c->active.starts[c->active.count - 1] == pane;
+    if (!newest && sl_pane_set_add(&c->active, pane)) register_pane_timers(c, pane);
     sl_page_dict_add(c->dict, page_hash, page);
     sl_window_refire_mark(&c->refire, &c->spec, t, c->watermark);
     return pane;
@@ -31,7 +57,10 @@ void sl_window_core_advance(sl_window_core *c, int64_t wm, sl_window_fire_fn fir
     sl_window_refire_run(&c->refire, fire, op, out);
     if (wm <= c->watermark) return;
     int64_t end;
-    while (sl_timers_pop_due(&c->timers, wm, &end)) fire(op, end, out);
+    while (sl_timers_pop_due(&c->timers, wm, &end)) {
+        if (end > c->fired_upto) c->fired_upto = end;
+        fire(op, end, out);
+    }
     c->watermark = wm;
     uint32_t n = 0;
     while (n < c->active.count &&

@@ -20,6 +20,11 @@ typedef struct sl_window_core {
     sl_pane_set active;
     sl_page_dict *dict;
     sl_window_refire refire;
+    /* Window ends known to be in `timers` and not yet popped: every end on
+     * the slide grid in [timers_lo, timers_hi] above fired_upto. With k
+     * panes per window a new pane shares k-1 ends with its predecessor; only
+     * the ends outside this range are registered (lo > hi: none known). */
+    int64_t timers_lo, timers_hi, fired_upto;
 } sl_window_core;
 
 typedef void (*sl_window_fire_fn)(void *op, int64_t window_end, sl_emitter *out);
