@@ -178,7 +178,10 @@ static void fire(void *op, int64_t end, sl_emitter *out);
 static sl_err pm_process(void *self, sl_batch *in, sl_emitter *out, char *errstr, size_t errstr_size) {
     page_metrics *m = self;
     if (in->kind == SL_BATCH_EVENTS) {
-        for (uint32_t i = 0; i < in->count; i++) add_event(m, &sl_batch_events(in)[i]);
+        for (uint32_t i = 0; i < in->count; i++) {
+            sl_window_core_prefetch(&m->core, m->panes, sl_batch_events(in), in->count, i, false);
+            add_event(m, &sl_batch_events(in)[i]);
+        }
     } else if (in->kind == SL_BATCH_SESSION_PARTIALS) {
         for (uint32_t i = 0; i < in->count; i++) add_partial(m, &SL_BATCH_ITEMS(in, sl_session_partial)[i]);
     } else {

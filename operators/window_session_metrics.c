@@ -167,6 +167,7 @@ static sl_err sm_process(void *self, sl_batch *in, sl_emitter *out, char *errstr
     sl_event *events = sl_batch_events(in);
     uint32_t kept = 0;
     for (uint32_t i = 0; i < in->count; i++) {
+        sl_window_core_prefetch(&m->core, m->panes, events, in->count, i, true);
         const sl_event *ev = &events[i];
         const sl_window_spec *w = &m->core.spec;
         int64_t first_end = sl_window_first_start(w, ev->timestamp_ms) + w->size;
