@@ -424,15 +424,13 @@ static int sl_state_delete_in_ns(const uint8_t *k, size_t kl, const uint8_t *v, 
 
 void sl_state_remove_namespace(sl_state *s, int64_t ns) {
     bool evicts = s->b->vt->evicts;
-    sl_state_ns_slot *slot;
-    while ((slot = sl_state_cache_slot(s, ns)) != NULL) {
-        sl_state_entry *e = slot->head;
-        if (evicts && e->in_store && !s->store_has_uncached) {
-            size_t kl = sl_state_dbkey(s, e->key_hash, sl_state_entry_key(s, e), e->key_len, ns);
-            s->b->vt->del(s->b, s, s->dbkey, kl);
-        }
-        sl_state_cache_drop(s, e);
+    sl_state_ns_slot *slot = sl_state_cache_slot(s, ns);
+    for (sl_state_entry *e = slot && evicts && !s->store_has_uncached ? slot->head : NULL; e; e = e->ns_next) {
+        if (!e->in_store) continue;
+        size_t kl = sl_state_dbkey(s, e->key_hash, sl_state_entry_key(s, e), e->key_len, ns);
+        s->b->vt->del(s->b, s, s->dbkey, kl);
     }
+    sl_state_cache_drop_namespace(s, ns);
     if (!evicts) return;
     if (s->store_has_uncached) {
         sl_state_visit vis = {.s = s, .ns = ns};

@@ -157,6 +157,9 @@ sl_state_entry *sl_state_cache_insert(sl_state *s, uint64_t key_hash, const void
                                       size_t key_len, int64_t ns);
 /* Unlink e, destroy its value, keep the block for reuse. */
 void sl_state_cache_drop(sl_state *s, sl_state_entry *e);
+/* Drop every cached entry of namespace ns at once (one slot removal, buckets
+ * prefetched ahead): what removing a pane does, at every pane's end. */
+void sl_state_cache_drop_namespace(sl_state *s, int64_t ns);
 void sl_state_cache_touch(sl_state *s, sl_state_entry *e);   /* most recently used */
 void sl_state_cache_clear(sl_state *s);                      /* drop every entry */
 void sl_state_cache_free(sl_state *s);                       /* clear and free the tables */

@@ -167,11 +167,12 @@ static void sl_state_ns_unlink(sl_state *s, sl_state_entry *e) {
     }
 }
 
-void sl_state_cache_drop(sl_state *s, sl_state_entry *e) {
+/* Out of the hash table and the LRU, destroyed and recycled; the caller
+ * takes it out of its namespace list. */
+static void sl_state_release(sl_state *s, sl_state_entry *e) {
     sl_state_entry **pp = &s->buckets[sl_state_bucket(s, e->key_hash, e->ns)];
     while (*pp != e) pp = &(*pp)->hnext;
     *pp = e->hnext;
-    sl_state_ns_unlink(s, e);
     if (s->b->vt->evicts) sl_state_lru_unlink(e);
     s->count--;
     if (s->last == e) s->last = NULL;
@@ -182,6 +183,25 @@ void sl_state_cache_drop(sl_state *s, sl_state_entry *e) {
         s->n_free++;
     } else {
         free(e);
+    }
+}
+
+void sl_state_cache_drop(sl_state *s, sl_state_entry *e) {
+    sl_state_ns_unlink(s, e);
+    sl_state_release(s, e);
+}
+
+void sl_state_cache_drop_namespace(sl_state *s, int64_t ns) {
+    size_t i = sl_state_cache_slot_from(s, ns);
+    if (i >= s->nslots || s->slots[i].ns != ns) return;
+    sl_state_entry *e = s->slots[i].head;
+    memmove(&s->slots[i], &s->slots[i + 1], (s->nslots - i - 1) * sizeof *s->slots);
+    s->nslots--;
+    while (e) {
+        sl_state_entry *next = e->ns_next;
+        if (next) __builtin_prefetch(&s->buckets[sl_state_bucket(s, next->key_hash, next->ns)]);
+        sl_state_release(s, e);
+        e = next;
     }
 }
 
