@@ -54,7 +54,7 @@ else
     runs=${runs:-3}; events=${events:-2000000}
     overlap_events=300000; latency_events=1000000; latency_rate=200000
     rss_events=1000000; ckpt_events=1000000; ckpt_users="1000 10000 100000"; recovery_events=3000000
-    decode_events=200000; ckpt_interval=1000; paced_secs=4; kafka_events=1000000
+    decode_events=200000; ckpt_interval=1000; paced_secs=4; kafka_events=100000
 fi
 job=$root/jobs/clickstream.yaml
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-XXXXXX")
@@ -117,7 +117,11 @@ fi
 # (job.id) and commits its results in transactions (exactly-once). events/s is
 # the events over the time from the source's partition assignment to the job's
 # end (final checkpoint and commit included); wall_eps also counts start-up
-# and the consumer group join.
+# and the consumer group join. kafka-dev is librdkafka's mock cluster, which
+# keeps at most 5 MiB (or 100,000 message sets) per partition and drops the
+# oldest beyond that: the input stays at 100,000 events, and the first run's
+# committed results are read back and checked with `sluice verify`
+# (kafka.verified) so that a number never comes from a partial input.
 kafka_ts_ms() { date -u -d "$(sed -n "s/^\([0-9T:.-]*\)Z .*$1.*/\1/p" "$2" | head -1)Z" +%s%3N; }
 if "$sluice" gen --help 2>/dev/null | grep -q -- '--brokers' && "$sluice" run --help 2>/dev/null | grep -q -- '--bounded'; then
     kafka_format=json
@@ -145,7 +149,15 @@ if "$sluice" gen --help 2>/dev/null | grep -q -- '--brokers' && "$sluice" run --
         finished=$(kafka_ts_ms "is FINISHED" "$tmp/k.log")
         echo $((kafka_events * 1000 / (finished - assigned)))
         echo $((kafka_events * 1000 / (t1 - t0))) >>"$tmp/kwall"
+        if [ "$i" = 1 ]; then
+            "$sluice" results --brokers "$brokers" --committed-epochs-from "$tmp/kck1" \
+                --out "$tmp/kres.jsonl" --late-out "$tmp/klate.jsonl" 2>/dev/null
+        fi
     done | median >"$tmp/m"
+    "$sluice" gen --events "$kafka_events" --seed 5 --out-of-order-ms 5000 --out "$tmp/kev.jsonl" 2>/dev/null
+    kafka_verified=false
+    "$sluice" verify --events "$tmp/kev.jsonl" --results "$tmp/kres.jsonl" --late "$tmp/klate.jsonl" --job "$job" \
+        2>/dev/null | grep -q "verify: OK" && kafka_verified=true
     kill $dev_pid 2>/dev/null || true
     wait $dev_pid 2>/dev/null || true
     trap 'rm -rf "$tmp"' EXIT
@@ -154,6 +166,7 @@ if "$sluice" gen --help 2>/dev/null | grep -q -- '--brokers' && "$sluice" run --
     put kafka.events "$kafka_events"
     put kafka.eps "$(cat "$tmp/m")"
     put kafka.wall_eps "$(median <"$tmp/kwall")"
+    put kafka.verified $kafka_verified
 else
     put kafka.available false
     put kafka.reason '"this sluice has no `sluice gen --brokers` / `sluice run --brokers --bounded`"'

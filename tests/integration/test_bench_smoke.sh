@@ -47,6 +47,8 @@ if kafka.get("available") is not True:
 elif not all(isinstance(kafka.get(k), (int, float)) and kafka[k] > 0 for k in ("events", "eps", "wall_eps")) \
         or kafka.get("format") not in ("json", "avro"):
     bad.append("kafka.events/eps/wall_eps/format")
+elif kafka.get("verified") is not True:
+    bad.append("kafka.verified (the Kafka run's committed results do not pass sluice verify)")
 if r.get("cost", {}).get("output_equal") is not True:
     bad.append("cost.output_equal (the COST baseline's results differ from the engine's)")
 if len(r.get("targets", {})) != 8 or not all(isinstance(v, bool) for v in r["targets"].values()):
