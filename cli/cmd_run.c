@@ -227,7 +227,9 @@ int sl_cmd_run(int argc, char **argv) {
 
     sl_err err = sl_job_run(job, errstr, sizeof(errstr));
     g_running_job = NULL;
-    if (err) fprintf(stderr, "sluice run: job '%s' failed: %s\n", sl_conf_get(conf, "job.name"), errstr);
+    /* The error itself was logged once, at error level, where it happened;
+     * this is the exit summary, a log line too (all JSON with --log-format json). */
+    if (err) sl_log_info("run", "job '%s' failed: %s; exit status 1", sl_conf_get(conf, "job.name"), errstr);
     if (notify_fd >= 0)
         sl_detach_ended(conf, jobfile, sl_http_port(http), sl_job_status_name(sl_job_get_status(job)));
 

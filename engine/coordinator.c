@@ -487,6 +487,7 @@ sl_err sl_job_run(sl_job *job, char *errstr, size_t errstr_size) {
     int64_t recover_started = sl_now_ms();
     if (!err) err = recover(job, &finished, errstr, errstr_size);
     if (err) {
+        sl_log_error("job", "%s", errstr);   /* logged once here; sl_job_fail logs the failures after the start */
         sl_job_set_status(job, SL_JOB_FAILED);
         return err;
     }
@@ -502,7 +503,7 @@ sl_err sl_job_run(sl_job *job, char *errstr, size_t errstr_size) {
     if (!atomic_load(&job->failed)) sl_job_set_status(job, SL_JOB_RUNNING);
     coordinate(job);
     bool cancelled = atomic_load(&job->cancel_requested) && !atomic_load(&job->failed);
-    if (cancelled) sl_job_fail(job, "job", "cancelled on request; the output holds the last complete checkpoint");
+    if (cancelled) sl_job_halt_cancelled(job, "cancelled on request; the output holds the last complete checkpoint");
     join_threads(job);
     log_result_latency(job);
     if (cancelled) {

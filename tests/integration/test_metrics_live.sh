@@ -77,6 +77,10 @@ done
 
 "$SLUICE_BIN" cancel "$id" >/dev/null || fail "sluice cancel"
 [ "$(job_field "$id" state)" = CANCELED ] || fail "state after cancel: $(job_field "$id" state)"
+# A cancel the user asked for is logged at info, once; it is not an error.
+log="$SLUICE_HOME/jobs/$id/job.log"
+[ "$(grep -c ' info  \[clickstream\] job: cancelled on request' "$log")" = 1 ] || fail "no single info line for the cancel"
+! grep -E ' (error|warn ) \[' "$log" || fail "the cancelled job logged an error or a warning"
 # (read once the job is gone: no half-written line)
 python3 - "$tmp/top.txt" "$end_s" "$tmp/res.jsonl" <<'PY' || fail "sluice_top_page_views does not match the window's top_pages result"
 import json, re, sys
