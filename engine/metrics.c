@@ -132,13 +132,33 @@ static void text_puts(text *t, const char *s) {
     while (*s) text_putc(t, *s++);
 }
 
-/* Label values escape backslash, double quote and newline (exposition format). */
+/* Length of the well-formed UTF-8 sequence at s (1..4), 0 when it is not one
+ * (overlong forms, surrogates and code points above U+10FFFF included). */
+static size_t utf8_sequence(const unsigned char *s) {
+    if (s[0] < 0x80) return 1;
+    size_t n = s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3 : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80) return 0;
+    if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) || (s[0] == 0xf0 && s[1] < 0x90) ||
+        (s[0] == 0xf4 && s[1] >= 0x90))
+        return 0;
+    return n;
+}
+
+/* Label values escape backslash, double quote and newline (exposition format).
+ * Prometheus rejects a whole scrape with a label value that is not UTF-8, and
+ * values can come from input (a page name), so each byte that does not start
+ * a well-formed sequence becomes U+FFFD. */
 static void text_put_label_value(text *t, const char *v) {
-    for (; *v; v++) {
+    while (*v) {
+        size_t n = utf8_sequence((const unsigned char *)v);
         if (*v == '\\') text_puts(t, "\\\\");
         else if (*v == '"') text_puts(t, "\\\"");
         else if (*v == '\n') text_puts(t, "\\n");
-        else text_putc(t, *v);
+        else if (n == 0) text_puts(t, "\xef\xbf\xbd");
+        else
+            for (size_t i = 0; i < n; i++) text_putc(t, v[i]);
+        v += n ? n : 1;
     }
 }
 

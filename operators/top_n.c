@@ -147,7 +147,7 @@ static void publish_gauges(top_n *t, int64_t end, uint32_t n) {
             labels[i][0] = at;
             at += sprintf(at, "%u", e->rank) + 1;
             labels[i][1] = at;
-            memcpy(at, e->page.ptr, e->page.len);
+            if (e->page.len) memcpy(at, e->page.ptr, e->page.len);
             at[e->page.len] = '\0';
             at += e->page.len + 1;
             labels[i][2] = NULL;

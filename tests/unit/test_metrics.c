@@ -88,6 +88,16 @@ static void test_label_values_are_escaped(void **state) {
     char *text = render(m);
     assert_non_null(strstr(text, "sluice_dead_letters_total{reason=\"a\\\"b\\\\c\\nd\"} 1\n"));
     free(text);
+    /* Not UTF-8 (a stray byte, a truncated sequence, an overlong form, a
+     * surrogate): each bad byte becomes U+FFFD, good sequences stay. */
+    const char *const *pages[] = {(const char *[]){"1", "/caf\xc3\xa9\xff/\xe2\x82", NULL},
+                                  (const char *[]){"2", "\xc0\xaf\xed\xa0\x80\xf0\x9f\x98\x80", NULL}};
+    assert_int_equal(sl_metrics_replace(m, "sluice_top_page_views", 2, pages, (double[]){2, 1}), 0);
+    text = render(m);
+    assert_non_null(strstr(text, "{rank=\"1\",page=\"/caf\xc3\xa9\xef\xbf\xbd/\xef\xbf\xbd\xef\xbf\xbd\"} 2\n"));
+    assert_non_null(strstr(text, "{rank=\"2\",page=\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+                                 "\xf0\x9f\x98\x80\"} 1\n"));
+    free(text);
     sl_metrics_destroy(m);
 }
 
