@@ -60,6 +60,7 @@ static const struct {
     {"checkpoint.interval_ms", "10000", "Take a checkpoint this often (wall clock); 0 disables checkpoints."},
     {"checkpoint.dir", NULL, "Directory for checkpoints; restart resumes from the newest complete one."},
     {"checkpoint.retain", "3", "Complete checkpoints kept on disk."},
+    {"checkpoint.lock_wait_ms", "10000", "How long to wait for another process to release checkpoint.dir (-1 = until it does: the scale-out standby)."},
     {"checkpoint.savepoint", NULL, "Restore from this savepoint or checkpoint directory instead of the newest checkpoint."},
     {"savepoint.dir", NULL, "Default directory of savepoints taken through the job API (default: <checkpoint.dir>/savepoints)."},
 
@@ -71,6 +72,9 @@ static const struct {
     {"kafka.", NULL, "Any librdkafka property, e.g. kafka.bootstrap.servers, kafka.security.protocol."},
     {"kafka_source.parallelism", "1", "Kafka consumers per process (0 = parallelism); the group spreads partitions over all of them."},
     {"kafka_source.", NULL, "Kafka source settings: topic, start (earliest|latest|<ms>), bounded."},
+    {"scale_out.enabled", "false", "Run as one of several processes of job.id: ingest a share of the partitions, aggregate when holding checkpoint.dir (docs/kafka.md)."},
+    {"scale_out.topic", "", "Internal topic between the ingest and the aggregation (default <job.id>-exchange)."},
+    {"scale_out.ingest_threads", "1", "Consumers of the ingest stage in this process."},
     {"kafka_sink.", NULL, "Kafka sink settings: topic, late_topic, dlq_topic, echo_committed (print results as they commit)."},
     {"avro.schema_registry", "none", "Schema Registry base URL (http[s]://host:port), or none for the local registry file."},
     {"avro.registry_file", NULL, "Local registry: JSON {\"id\": \"file.avsc\"} (default: the embedded avro/registry.json)."},
