@@ -218,6 +218,18 @@ static sl_err run_job(sl_job *job, sl_kafka_ingest *ingest, char *errstr, size_t
 }
 
 /* Start the endpoint and the job API; NULL (logged) when it cannot serve. */
+/* metrics.final_path: the metrics as they stand when the job ends (a bounded
+ * job's totals, e.g. sluice_dead_letters_total, without racing a scrape). */
+static void write_final_metrics(const sl_conf *conf, sl_metrics *metrics) {
+    const char *path = sl_conf_get(conf, "metrics.final_path");
+    if (!path || !*path) return;
+    FILE *f = fopen(path, "w");
+    bool ok = f && sl_metrics_render(metrics, f) == 0;
+    if (f && fclose(f) != 0) ok = false;
+    if (!ok)
+        sl_log_warn("job", "metrics.final_path: cannot write %s: %s", path, strerror(errno));
+}
+
 static sl_http_server *start_http(const sl_conf *conf, sl_job *job, sl_metrics *metrics, sl_job_api **api,
                                   char *errstr, size_t errstr_size) {
     const char *value = sl_conf_get(conf, "http.port");
@@ -310,6 +322,7 @@ int sl_cmd_run(int argc, char **argv) {
     if (!err) err = run_job(job, ingest, errstr, sizeof(errstr));
     sl_kafka_ingest_free(ingest);
     g_running_job = NULL;
+    write_final_metrics(conf, metrics);
     if (err) fprintf(stderr, "sluice run: job '%s' failed: %s\n", sl_conf_get(conf, "job.name"), errstr);
     if (notify_fd >= 0)
         sl_detach_ended(conf, jobfile, sl_http_port(http), sl_job_status_name(sl_job_get_status(job)));

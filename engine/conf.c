@@ -64,6 +64,7 @@ static const struct {
     {"checkpoint.savepoint", NULL, "Restore from this savepoint or checkpoint directory instead of the newest checkpoint."},
     {"savepoint.dir", NULL, "Default directory of savepoints taken through the job API (default: <checkpoint.dir>/savepoints)."},
 
+    {"metrics.final_path", "", "When the job ends, write its metrics (Prometheus text) to this file; empty: do not."},
     {"http.port", "8081", "Port of the metrics / health / job API endpoint (0 disables it, any picks a free one)."},
     {"http.bind", "127.0.0.1", "Address the HTTP endpoint listens on."},
     {"log.format", "text", "Log line format: text or json."},
