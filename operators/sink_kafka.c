@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "engine/metrics.h"
+#include "operators/kafka_conf.h"
 #include "operators/kafka_txn.h"
 #include "operators/result_encoder.h"
 
@@ -49,8 +50,13 @@ static sl_err kafka_sink_init(sl_operator_ctx *ctx, void **self, char *errstr, s
         kafka_sink_destroy(s);
         return err;
     }
-    s->txn = sl_kafka_txn_new(ctx->conf, ctx->subtask, s->topic,
-                              conf_or(ctx->conf, "kafka_source.topic", "clickstream-events"), errstr, errstr_size);
+    /* The input whose offsets the transaction carries: in scale-out mode
+     * the aggregation reads the exchange topic, not the events. */
+    char exchange[300];
+    const char *input = !strcmp(conf_or(ctx->conf, "source.type", ""), "exchange")
+                            ? sl_kafka_exchange_topic(ctx->conf, exchange, sizeof(exchange))
+                            : conf_or(ctx->conf, "kafka_source.topic", "clickstream-events");
+    s->txn = sl_kafka_txn_new(ctx->conf, ctx->subtask, s->topic, input, errstr, errstr_size);
     if (!s->txn) {
         kafka_sink_destroy(s);
         return strstr(errstr, "configuration key") || strstr(errstr, "rejected") ? SL_ERR_INVALID_ARG : SL_ERR_KAFKA;
