@@ -220,8 +220,9 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         for (int i = 0; i < parts->cnt; i++) add_part(t, parts->elems[i].partition);
         rd_kafka_assign(rk, parts);   /* from the group's committed offsets, else auto.offset.reset */
-        sl_log_info(t->name, "assigned %d partition(s) of %s (now %zu)", parts->cnt, t->owner->source_topic,
-                    t->n_parts);
+        char list[512];
+        sl_log_info(t->name, "assigned %d partition(s) of %s: [%s] (now %zu)", parts->cnt, t->owner->source_topic,
+                    sl_kafka_partitions_format(parts, list, sizeof(list)), t->n_parts);
         return;
     }
     /* Hand the partitions over only after what was read from them is
@@ -232,7 +233,9 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
         if (p) *p = t->parts[--t->n_parts];
     }
     rd_kafka_assign(rk, NULL);
-    sl_log_info(t->name, "revoked %d partition(s) of %s%s", parts->cnt, t->owner->source_topic,
+    char list[512];
+    sl_log_info(t->name, "revoked %d partition(s) of %s: [%s] (now %zu)%s", parts->cnt, t->owner->source_topic,
+                sl_kafka_partitions_format(parts, list, sizeof(list)), t->n_parts,
                 committed ? " after committing their positions" : "");
 }
 

@@ -1,6 +1,8 @@
 /* kafka_metadata.c -- what the cluster says about one topic. */
 #include "operators/kafka_metadata.h"
 
+#include <stdio.h>
+
 rd_kafka_resp_err_t sl_kafka_topic_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms,
                                                    int32_t *count) {
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
@@ -14,4 +16,13 @@ rd_kafka_resp_err_t sl_kafka_topic_partition_count(rd_kafka_t *rk, const char *t
     else *count = md->topics[0].partition_cnt;
     rd_kafka_metadata_destroy(md);
     return err;
+}
+
+const char *sl_kafka_partitions_format(const rd_kafka_topic_partition_list_t *parts, char *buf, size_t size) {
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < parts->cnt && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%d", i ? "," : "", (int)parts->elems[i].partition);
+    if (used >= size && size >= 5) snprintf(buf + size - 5, 5, "...");
+    return buf;
 }

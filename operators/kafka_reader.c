@@ -13,6 +13,7 @@
 #include "engine/metrics.h"
 #include "engine/watermark.h"
 #include "operators/kafka_conf.h"
+#include "operators/kafka_metadata.h"
 #include "operators/kafka_offsets.h"
 
 #define READER_POLL_MS 50           /* longest a poll blocks when nothing arrives */
@@ -159,13 +160,9 @@ static void drop_part(sl_kafka_reader *r, int32_t partition) {
 /* One info line per rebalance step, naming the partitions. */
 static void log_rebalance(const sl_kafka_reader *r, const char *what, const rd_kafka_topic_partition_list_t *parts,
                           const char *note) {
-    char list[512] = "";
-    size_t used = 0;
-    for (int i = 0; i < parts->cnt && used < sizeof(list); i++)
-        used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%d", i ? "," : "", (int)parts->elems[i].partition);
-    if (used >= sizeof(list)) snprintf(list + sizeof(list) - 5, 5, "...");
-    sl_log_info(r->name, "%s %d partition(s) of %s: [%s] (now %zu)%s", what, parts->cnt, r->topic, list, r->n_parts,
-                note);
+    char list[512];
+    sl_log_info(r->name, "%s %d partition(s) of %s: [%s] (now %zu)%s", what, parts->cnt, r->topic,
+                sl_kafka_partitions_format(parts, list, sizeof(list)), r->n_parts, note);
 }
 
 void sl_kafka_reader_set_readiness(sl_kafka_reader *r, const sl_operator_ctx *ctx) {
