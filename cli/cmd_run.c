@@ -1,6 +1,8 @@
 /* cmd_run.c -- `sluice run JOBFILE`: run a job until its input ends or it is stopped. */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include "engine/metrics.h"
 #include "jobs/clickstream_job.h"
 #include "operators/kafka_embedded.h"
+#include "operators/kafka_ingest.h"
 
 static sl_job *volatile g_running_job;
 
@@ -42,6 +45,9 @@ static void usage(FILE *out) {
             "                             source.type=kafka, sink.type=kafka)\n"
             "  --bounded                  Kafka: read up to the end offsets present at the start, fire\n"
             "                             every window, commit, exit 0 (kafka_source.bounded=true)\n"
+            "  --scale-out                one of several processes of this job.id (docs/kafka.md):\n"
+            "                             ingest a share of the partitions through the group, and\n"
+            "                             aggregate while holding the shared --checkpoint-dir\n"
             "  --dlq FILE                 dead letters to FILE instead of OUTPUT.dlq\n"
             "  --late FILE                late events to FILE instead of OUTPUT.late\n"
             "  --parallelism N            worker threads per keyed stage (default: number of cores)\n"
@@ -80,13 +86,14 @@ static const struct {
 #define N_OPTION_KEYS (sizeof(OPTION_KEYS) / sizeof(OPTION_KEYS[0]))
 
 static int parse(int argc, char **argv, sl_conf *conf, const char **jobfile, bool *detach) {
-    static struct option options[N_OPTION_KEYS + 5];
+    static struct option options[N_OPTION_KEYS + 6];
     size_t n = 0;
     for (; n < N_OPTION_KEYS; n++) options[n] = (struct option){OPTION_KEYS[n].option, required_argument, NULL, 1000 + (int)n};
     options[n++] = (struct option){"set", required_argument, NULL, 's'};
     options[n++] = (struct option){"help", no_argument, NULL, 'h'};
     options[n++] = (struct option){"bounded", no_argument, NULL, 'b'};
     options[n++] = (struct option){"detach", no_argument, NULL, 'd'};
+    options[n++] = (struct option){"scale-out", no_argument, NULL, 'o'};
     options[n] = (struct option){0};
 
     sl_conf *overrides = sl_conf_new();
@@ -102,6 +109,8 @@ static int parse(int argc, char **argv, sl_conf *conf, const char **jobfile, boo
             rc = SL_EXIT_OK;
         } else if (c == 'b') {
             sl_conf_set(overrides, "kafka_source.bounded", "true", NULL, 0);
+        } else if (c == 'o') {
+            sl_conf_set(overrides, "scale_out.enabled", "true", NULL, 0);
         } else if (c == 'd') {
             *detach = true;
         } else if (c == 's' && n_pairs < 256) {
@@ -144,7 +153,83 @@ static int parse(int argc, char **argv, sl_conf *conf, const char **jobfile, boo
     return rc;
 }
 
+/* Scale-out mode (docs/kafka.md): this process ingests its share of the
+ * partitions and aggregates only while it holds the checkpoint directory.
+ * Returns -1 to go on (conf adjusted), else an exit code. */
+static int prepare_scale_out(sl_conf *conf) {
+    bool on = false;
+    char errstr[256];
+    if (sl_conf_get_bool(conf, "scale_out.enabled", &on, errstr, sizeof(errstr)) != SL_OK) {
+        fprintf(stderr, "sluice run: %s\n", errstr);
+        return SL_EXIT_USAGE;
+    }
+    if (!on) return -1;
+    const char *brokers = sl_conf_get(conf, "kafka.bootstrap.servers"), *dir = sl_conf_get(conf, "checkpoint.dir");
+    const char *why = NULL;
+    if (strcmp(sl_conf_get(conf, "source.type"), "kafka")) why = "the job must read Kafka (source.type=kafka)";
+    else if (!brokers || !*brokers) why = "give the cluster with --brokers (the embedded cluster lives in one process)";
+    else if (!dir || !*dir)
+        why = "give --checkpoint-dir on storage that every process of the job reaches: the aggregation moves "
+              "between processes with its checkpoints";
+    if (why) {
+        fprintf(stderr, "sluice run: --scale-out: %s\n", why);
+        return SL_EXIT_USAGE;
+    }
+    sl_conf_set(conf, "source.type", "exchange", NULL, 0);
+    sl_conf_set(conf, "checkpoint.lock_wait_ms", "-1", NULL, 0);
+    return -1;
+}
+
+/* Stops the job when the ingest fails, so the process exits instead of
+ * aggregating a stream that no longer grows. */
+typedef struct ingest_watch {
+    sl_kafka_ingest *ingest;
+    sl_job *job;
+    atomic_int done;
+} ingest_watch;
+
+static void *watch_ingest(void *arg) {
+    ingest_watch *w = arg;
+    char errstr[600];
+    while (!atomic_load(&w->done)) {
+        if (sl_kafka_ingest_failed(w->ingest, errstr, sizeof(errstr))) {
+            sl_log_error("ingest", "%s; stopping this process", errstr);
+            sl_job_request_stop(w->job);
+            break;
+        }
+        usleep(200 * 1000);
+    }
+    return NULL;
+}
+
+/* Run the job, with the scale-out ingest alongside when `ingest` is set. */
+static sl_err run_job(sl_job *job, sl_kafka_ingest *ingest, char *errstr, size_t errstr_size) {
+    if (!ingest) return sl_job_run(job, errstr, errstr_size);
+    ingest_watch w = {ingest, job, 0};
+    pthread_t watcher;
+    bool watching = pthread_create(&watcher, NULL, watch_ingest, &w) == 0;
+    sl_err err = sl_job_run(job, errstr, errstr_size);
+    atomic_store(&w.done, 1);
+    if (watching) pthread_join(watcher, NULL);
+    char ingest_err[600];
+    if (sl_kafka_ingest_stop(ingest, ingest_err, sizeof(ingest_err)) != SL_OK && !err)
+        err = sl_errf(SL_ERR_KAFKA, errstr, errstr_size, "%s", ingest_err);
+    return err;
+}
+
 /* Start the endpoint and the job API; NULL (logged) when it cannot serve. */
+/* metrics.final_path: the metrics as they stand when the job ends (a bounded
+ * job's totals, e.g. sluice_dead_letters_total, without racing a scrape). */
+static void write_final_metrics(const sl_conf *conf, sl_metrics *metrics) {
+    const char *path = sl_conf_get(conf, "metrics.final_path");
+    if (!path || !*path) return;
+    FILE *f = fopen(path, "w");
+    bool ok = f && sl_metrics_render(metrics, f) == 0;
+    if (f && fclose(f) != 0) ok = false;
+    if (!ok)
+        sl_log_warn("job", "metrics.final_path: cannot write %s: %s", path, strerror(errno));
+}
+
 static sl_http_server *start_http(const sl_conf *conf, sl_job *job, sl_metrics *metrics, sl_job_api **api,
                                   char *errstr, size_t errstr_size) {
     const char *value = sl_conf_get(conf, "http.port");
@@ -187,6 +272,10 @@ int sl_cmd_run(int argc, char **argv) {
         return SL_EXIT_USAGE;
     }
 
+    if ((rc = prepare_scale_out(conf)) >= 0) {
+        sl_conf_destroy(conf);
+        return rc;
+    }
     char errstr[1024];
     sl_kafka_embedded *embedded = NULL;
     if (sl_kafka_embedded_wanted(conf) && !(embedded = sl_kafka_embedded_start(conf, errstr, sizeof(errstr)))) {
@@ -225,9 +314,18 @@ int sl_cmd_run(int argc, char **argv) {
     sa.sa_handler = on_checkpoint_signal;
     sigaction(SIGUSR1, &sa, NULL);
 
-    sl_err err = sl_job_run(job, errstr, sizeof(errstr));
+    sl_kafka_ingest *ingest = NULL;
+    sl_err err = SL_OK;
+    if (!strcmp(sl_conf_get(conf, "source.type"), "exchange") &&
+        !(ingest = sl_kafka_ingest_start(conf, metrics, errstr, sizeof(errstr))))
+        err = SL_ERR_KAFKA;
+    if (!err) err = run_job(job, ingest, errstr, sizeof(errstr));
+    sl_kafka_ingest_free(ingest);
     g_running_job = NULL;
-    if (err) fprintf(stderr, "sluice run: job '%s' failed: %s\n", sl_conf_get(conf, "job.name"), errstr);
+    write_final_metrics(conf, metrics);
+    /* The error itself was logged once, at error level, where it happened;
+     * this is the exit summary, a log line too (all JSON with --log-format json). */
+    if (err) sl_log_info("run", "job '%s' failed: %s; exit status 1", sl_conf_get(conf, "job.name"), errstr);
     if (notify_fd >= 0)
         sl_detach_ended(conf, jobfile, sl_http_port(http), sl_job_status_name(sl_job_get_status(job)));
 

@@ -17,6 +17,8 @@ static void topics_usage(FILE *out) {
             "                          cleanup.policy=compact,delete (keys are window+page)\n"
             "  clickstream-events.dlq  1 partition, retention.ms=604800000\n"
             "  analytics-results.late  1 partition, retention.ms=86400000\n"
+            "  ID-exchange             with --job-id ID (scale-out, docs/kafka.md): as many\n"
+            "                          partitions as clickstream-events, lz4, retention.ms=86400000\n"
             "A topic that already exists is fine; every partition count or config that\n"
             "differs is reported as a 'warning:' line (exit 0, or 1 with --strict).\n"
             "Configs the broker cannot report are listed as 'note:' lines.\n\n"
@@ -25,6 +27,7 @@ static void topics_usage(FILE *out) {
             "  --replication-factor R     replication factor (default: the broker's default)\n"
             "  --partitions-events N      partitions of clickstream-events (default 6)\n"
             "  --partitions-results N     partitions of analytics-results (default 3)\n"
+            "  --job-id ID                also create ID-exchange for `sluice run --scale-out`\n"
             "  --strict                   exit 1 when an existing topic differs\n"
             "  --timeout-ms MS            wait this long per admin request (default 10000)\n"
             "  --set kafka.KEY=VALUE      a librdkafka property for the admin client (repeatable)\n"
@@ -66,6 +69,10 @@ static int parse_create_args(int argc, char **argv, const char **brokers, sl_top
             if (parse_count(a, v, 1, &o->partitions_events) < 0) return SL_EXIT_USAGE;
         } else if (!strcmp(a, "--partitions-results")) {
             if (parse_count(a, v, 1, &o->partitions_results) < 0) return SL_EXIT_USAGE;
+        } else if (!strcmp(a, "--job-id")) {
+            static char exchange[300];   /* the name outlives the parse */
+            snprintf(exchange, sizeof(exchange), "%s-exchange", v);
+            o->exchange_topic = exchange;
         } else if (!strcmp(a, "--timeout-ms")) {
             if (parse_count(a, v, 100, &o->timeout_ms) < 0) return SL_EXIT_USAGE;
         } else if (!strcmp(a, "--set")) {

@@ -100,11 +100,22 @@ static sl_err lock_checkpoint_dir(sl_job *job, char *errstr, size_t errstr_size)
     job->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (job->lock_fd < 0)
         return sl_errf(SL_ERR_IO, errstr, errstr_size, "cannot open '%s': %s", path, strerror(errno));
-    for (int attempt = 0; flock(job->lock_fd, LOCK_EX | LOCK_NB) != 0; attempt++) {
-        if (errno != EWOULDBLOCK || attempt == 100)
+    int64_t wait_ms;
+    sl_err err = sl_conf_get_int(job->conf, "checkpoint.lock_wait_ms", &wait_ms, errstr, errstr_size);
+    if (err) return err;
+    /* A scale-out standby (lock_wait_ms = -1) waits here until the process
+     * aggregating the job stops or dies, then takes over from its checkpoints. */
+    for (int64_t waited = 0; flock(job->lock_fd, LOCK_EX | LOCK_NB) != 0; waited += 100) {
+        if (errno != EWOULDBLOCK || (wait_ms >= 0 && waited >= wait_ms))
             return sl_errf(SL_ERR_IO, errstr, errstr_size,
                            "checkpoint directory '%s' is in use by another sluice process; stop it or give this "
                            "job its own --checkpoint-dir", job->ckpt_root);
+        if (atomic_load(&job->stop_requested))
+            return sl_errf(SL_ERR_CANCELLED, errstr, errstr_size, "stopped while waiting for checkpoint directory "
+                           "'%s'", job->ckpt_root);
+        if (waited == 0 && wait_ms < 0)
+            sl_log_info("checkpoint", "standby: another process holds '%s'; taking over when it stops",
+                        job->ckpt_root);
         usleep(100 * 1000);
     }
     return SL_OK;
@@ -480,6 +491,11 @@ static void log_result_latency(sl_job *job) {
 
 sl_err sl_job_run(sl_job *job, char *errstr, size_t errstr_size) {
     sl_err err = setup_checkpoint_dirs(job, errstr, errstr_size);
+    if (err == SL_ERR_CANCELLED) {
+        sl_log_info("job", "%s", errstr);
+        sl_job_set_status(job, SL_JOB_CANCELED);
+        return SL_OK;
+    }
     if (!err) err = build(job, errstr, errstr_size);
     if (!err) sl_job_metrics_init(job);
     bool finished = false;
@@ -487,6 +503,7 @@ sl_err sl_job_run(sl_job *job, char *errstr, size_t errstr_size) {
     int64_t recover_started = sl_now_ms();
     if (!err) err = recover(job, &finished, errstr, errstr_size);
     if (err) {
+        sl_log_error("job", "%s", errstr);   /* logged once here; sl_job_fail logs the failures after the start */
         sl_job_set_status(job, SL_JOB_FAILED);
         return err;
     }
@@ -502,7 +519,7 @@ sl_err sl_job_run(sl_job *job, char *errstr, size_t errstr_size) {
     if (!atomic_load(&job->failed)) sl_job_set_status(job, SL_JOB_RUNNING);
     coordinate(job);
     bool cancelled = atomic_load(&job->cancel_requested) && !atomic_load(&job->failed);
-    if (cancelled) sl_job_fail(job, "job", "cancelled on request; the output holds the last complete checkpoint");
+    if (cancelled) sl_job_halt_cancelled(job, "cancelled on request; the output holds the last complete checkpoint");
     join_threads(job);
     log_result_latency(job);
     if (cancelled) {

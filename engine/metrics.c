@@ -44,6 +44,11 @@ static const sl_metric_def CATALOG[] = {
     {"sluice_generator_events_total", SL_METRIC_COUNTER, "Events the built-in generator produced.", NO_LABELS},
     {"sluice_job_up", SL_METRIC_GAUGE, "1 while the job runs, 0 once it stopped or failed.", L("job")},
     {"sluice_source_records_total", SL_METRIC_COUNTER, "Records read by a source.", L("source")},
+    {"sluice_top_page_views", SL_METRIC_GAUGE,
+     "Views of each of the Top-N pages of the latest fired window (only the current N pages have a series).",
+     L("rank", "page")},
+    {"sluice_latest_window_end_seconds", SL_METRIC_GAUGE,
+     "End of the latest window whose Top-N fired, in event-time epoch seconds.", NO_LABELS},
 };
 #define N_CATALOG (sizeof(CATALOG) / sizeof(CATALOG[0]))
 
@@ -68,8 +73,9 @@ struct sl_metric_handle {
 };
 
 struct sl_metrics {
-    pthread_mutex_t lock;            /* guards the series lists, not the values */
+    pthread_mutex_t lock;            /* guards the series lists and sets, not the values */
     sl_metric_handle *series[N_CATALOG];
+    char *replaced[N_CATALOG];       /* sl_metrics_replace: rendered sample lines, or NULL */
 };
 
 const sl_metric_def *sl_metrics_catalog(size_t *count) {
@@ -102,6 +108,7 @@ void sl_metrics_destroy(sl_metrics *m) {
             free(h);
             h = next;
         }
+        free(m->replaced[i]);
     }
     pthread_mutex_destroy(&m->lock);
     free(m);
@@ -125,13 +132,33 @@ static void text_puts(text *t, const char *s) {
     while (*s) text_putc(t, *s++);
 }
 
-/* Label values escape backslash, double quote and newline (exposition format). */
+/* Length of the well-formed UTF-8 sequence at s (1..4), 0 when it is not one
+ * (overlong forms, surrogates and code points above U+10FFFF included). */
+static size_t utf8_sequence(const unsigned char *s) {
+    if (s[0] < 0x80) return 1;
+    size_t n = s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3 : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80) return 0;
+    if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) || (s[0] == 0xf0 && s[1] < 0x90) ||
+        (s[0] == 0xf4 && s[1] >= 0x90))
+        return 0;
+    return n;
+}
+
+/* Label values escape backslash, double quote and newline (exposition format).
+ * Prometheus rejects a whole scrape with a label value that is not UTF-8, and
+ * values can come from input (a page name), so each byte that does not start
+ * a well-formed sequence becomes U+FFFD. */
 static void text_put_label_value(text *t, const char *v) {
-    for (; *v; v++) {
+    while (*v) {
+        size_t n = utf8_sequence((const unsigned char *)v);
         if (*v == '\\') text_puts(t, "\\\\");
         else if (*v == '"') text_puts(t, "\\\"");
         else if (*v == '\n') text_puts(t, "\\n");
-        else text_putc(t, *v);
+        else if (n == 0) text_puts(t, "\xef\xbf\xbd");
+        else
+            for (size_t i = 0; i < n; i++) text_putc(t, v[i]);
+        v += n ? n : 1;
     }
 }
 
@@ -287,6 +314,81 @@ static void put_double(FILE *out, double v) {
     }
 }
 
+/* ---- replaced sets ---- */
+
+/* One set's sample lines, malloc'd into *block (NULL for an empty set).
+ * Returns the catalog index, or -1 (logged) when the set is not valid. */
+static long render_set(const sl_metrics_series_set *set, char **block) {
+    size_t index = 0;
+    const sl_metric_def *def = set->name ? find_def(set->name, &index) : NULL;
+    *block = NULL;
+    if (!def || def->type != SL_METRIC_GAUGE) {
+        sl_log_error("metrics", "cannot replace the series of '%s': only a gauge of the catalog in engine/metrics.c "
+                     "can be replaced", set->name ? set->name : "(null)");
+        return -1;
+    }
+    size_t want = count_strings(def->labels);
+    for (size_t i = 0; i < set->n; i++)
+        if (count_strings(set->label_values[i]) != want) {
+            sl_log_error("metrics", "metric '%s' takes %zu label value(s), series %zu has %zu", set->name, want, i,
+                         count_strings(set->label_values[i]));
+            return -1;
+        }
+    size_t len = 0;
+    FILE *out = set->n ? open_memstream(block, &len) : NULL;
+    if (set->n && !out) return -1;
+    bool ok = true;
+    for (size_t i = 0; i < set->n && ok; i++) {
+        size_t need = render_labels(def, set->label_values[i], NULL, 0) + 1;
+        char *labels = malloc(need);
+        if (!(ok = labels != NULL)) break;
+        render_labels(def, set->label_values[i], labels, need);
+        fprintf(out, "%s%s ", def->name, labels);
+        put_double(out, set->values[i]);
+        fputc('\n', out);
+        free(labels);
+    }
+    if (out && (fclose(out) || !*block || !ok)) {
+        free(*block);
+        *block = NULL;
+        sl_log_error("metrics", "out of memory rendering the series of '%s'", set->name);
+        return -1;
+    }
+    return (long)index;
+}
+
+/* The new sets are rendered outside the lock, then swapped in together: a
+ * scrape sees all the old sets or all the new ones, never a mix, and never
+ * waits for the rendering. */
+int sl_metrics_replace_sets(sl_metrics *m, const sl_metrics_series_set *sets, size_t n_sets) {
+    if (!m) return 0;
+    char *blocks[8] = {NULL};
+    long index[8];
+    if (n_sets > 8) {
+        sl_log_error("metrics", "sl_metrics_replace_sets takes at most 8 sets at once, got %zu", n_sets);
+        return -1;
+    }
+    int rc = 0;
+    for (size_t k = 0; k < n_sets && !rc; k++)
+        if ((index[k] = render_set(&sets[k], &blocks[k])) < 0) rc = -1;
+    if (!rc) {
+        pthread_mutex_lock(&m->lock);
+        for (size_t k = 0; k < n_sets; k++) {
+            char *old = m->replaced[index[k]];
+            m->replaced[index[k]] = blocks[k];
+            blocks[k] = old;   /* freed below, outside the lock */
+        }
+        pthread_mutex_unlock(&m->lock);
+    }
+    for (size_t k = 0; k < n_sets; k++) free(blocks[k]);
+    return rc;
+}
+
+int sl_metrics_replace(sl_metrics *m, const char *name, size_t n, const char *const *const *label_values,
+                       const double *values) {
+    return sl_metrics_replace_sets(m, &(sl_metrics_series_set){name, n, label_values, values}, 1);
+}
+
 static void render_process(FILE *out) {
     sl_process_stats ps;
     if (!sl_process_stats_read(&ps)) return;   /* no /proc: leave them out rather than report zeros */
@@ -305,8 +407,9 @@ static void render_process(FILE *out) {
 int sl_metrics_render(sl_metrics *m, FILE *out) {
     pthread_mutex_lock(&m->lock);
     for (size_t i = 0; i < N_CATALOG; i++) {
-        if (!m->series[i]) continue;
+        if (!m->series[i] && !m->replaced[i]) continue;
         put_header(out, &CATALOG[i]);
+        if (m->replaced[i]) fputs(m->replaced[i], out);
         for (const sl_metric_handle *h = m->series[i]; h; h = h->next) {
             fprintf(out, "%s%s ", h->def->name, h->labels);
             if (h->def->type == SL_METRIC_COUNTER)

@@ -60,6 +60,30 @@ void sl_metric_set(sl_metric_handle *h, double value);
 /* Current value (counters as a double); 0 for NULL. */
 double sl_metric_value(const sl_metric_handle *h);
 
+/* Replace every series of a gauge at once with `n` series: label_values[i]
+ * (NULL-terminated, catalog order) has value values[i]. For a small set whose
+ * members change, such as the Top-N pages of the latest window: a series left
+ * out of the new set is gone from the next exposition, so the metric's
+ * cardinality stays n. Series obtained from sl_metrics_get render as well;
+ * don't mix the two for one metric. n == 0 clears the set. Allocates and
+ * takes the lock briefly: call it per window, never per event. Returns 0, or
+ * -1 (logged) for a name that is not a gauge in the catalog, a wrong number
+ * of label values, or out of memory; 0 for a NULL registry. */
+int sl_metrics_replace(sl_metrics *metrics, const char *name, size_t n, const char *const *const *label_values,
+                       const double *values);
+
+/* Several sl_metrics_replace at once (at most 8): a render shows either all
+ * the old sets or all the new ones, so values that belong together (the
+ * Top-N pages and the end of their window) are never scraped half-updated.
+ * A metric without labels is one series with label_values[0] = {NULL}. */
+typedef struct sl_metrics_series_set {
+    const char *name;
+    size_t n;
+    const char *const *const *label_values;
+    const double *values;
+} sl_metrics_series_set;
+int sl_metrics_replace_sets(sl_metrics *metrics, const sl_metrics_series_set *sets, size_t n_sets);
+
 /* Prometheus text exposition format 0.0.4: # HELP, # TYPE and samples of
  * every metric with at least one series, then the process_* metrics. Returns
  * 0, or -1 when writing to `out` failed. */

@@ -108,22 +108,35 @@ void sl_job_request_checkpoint(sl_job *job) { atomic_store(&job->checkpoint_requ
 /* ------------------------------------------------------------------ */
 /* Failure                                                             */
 
-void sl_job_fail(sl_job *job, const char *who, const char *fmt, ...) {
+/* Mark the job failed (the first reason wins), log it once at `level` and
+ * close every gate so that the workers stop. */
+static void halt(sl_job *job, sl_log_level level, const char *who, const char *fmt, va_list ap) {
     pthread_mutex_lock(&job->lock);
     if (!job->failed) {
         job->failed = 1;
-        va_list ap;
-        va_start(ap, fmt);
         int n = snprintf(job->error, sizeof(job->error), "%s: ", who);
         vsnprintf(job->error + n, sizeof(job->error) - (size_t)n, fmt, ap);
-        va_end(ap);
-        sl_log_error(who, "%s", job->error + n);
+        sl_log(level, who, "%s", job->error + n);
     }
     pthread_cond_broadcast(&job->cond);
     pthread_mutex_unlock(&job->lock);
     for (uint32_t s = 0; s < job->n_stages; s++)
         for (uint32_t i = 0; job->stages[s].gates && i < job->stages[s].parallelism; i++)
             sl_gate_close(job->stages[s].gates[i]);
+}
+
+void sl_job_fail(sl_job *job, const char *who, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    halt(job, SL_LOG_ERROR, who, fmt, ap);
+    va_end(ap);
+}
+
+void sl_job_halt_cancelled(sl_job *job, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    halt(job, SL_LOG_INFO, "job", fmt, ap);
+    va_end(ap);
 }
 
 /* ------------------------------------------------------------------ */

@@ -147,6 +147,9 @@ struct sl_job {
 
 int64_t sl_now_ms(void);
 void sl_job_fail(sl_job *job, const char *who, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Stop the workers as sl_job_fail does, for a cancel the user asked for:
+ * logged at info, because it is not an error. */
+void sl_job_halt_cancelled(sl_job *job, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sl_task_deliver(sl_task *t, int from, sl_batch *b);
 void sl_task_watermark(sl_task *t, int64_t wm);
 void sl_task_checkpoint(sl_task *t, int64_t id);

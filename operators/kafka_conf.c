@@ -79,3 +79,10 @@ const char *sl_kafka_job_id(const sl_conf *conf) {
     id = sl_conf_get(conf, "job.name");
     return id && *id ? id : "clickstream";
 }
+
+const char *sl_kafka_exchange_topic(const sl_conf *conf, char *buf, size_t size) {
+    const char *topic = sl_conf_get(conf, "scale_out.topic");
+    if (topic && *topic) return topic;
+    snprintf(buf, size, "%s-exchange", sl_kafka_job_id(conf));
+    return buf;
+}

@@ -32,4 +32,8 @@ rd_kafka_conf_t *sl_kafka_conf_build(const sl_conf *conf, const char *brokers,
  * transactional ids. */
 const char *sl_kafka_job_id(const sl_conf *conf);
 
+/* scale_out.topic, or <job.id>-exchange (written into buf) when unset: the
+ * topic between the scale-out ingest and the aggregation. */
+const char *sl_kafka_exchange_topic(const sl_conf *conf, char *buf, size_t size);
+
 #endif

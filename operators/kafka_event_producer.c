@@ -83,7 +83,8 @@ sl_err sl_kafka_produce_events(const sl_kafka_event_stream *stream, const char *
     sl_err err = SL_OK;
     sl_event ev;
     while (!err && !(stream->stop && *stream->stop) && stream->next(stream->opaque, &ev, &arena)) {
-        size_t len = stream->encode(&ev, value, sizeof(value));
+        size_t len = stream->encode_with ? stream->encode_with(stream->encoder, &ev, value, sizeof(value))
+                                         : stream->encode(&ev, value, sizeof(value));
         if (len >= sizeof(value))
             err = sl_errf(SL_ERR_INTERNAL, errstr, errstr_size, "event %llu encodes to %zu bytes, over %zu",
                           (unsigned long long)sent, len, sizeof(value));

@@ -20,12 +20,16 @@
 /* Next event (strings may live in arena, which is reset between calls); false at the end. */
 typedef bool (*sl_event_next_fn)(void *opaque, sl_event *ev, sl_arena *arena);
 typedef size_t (*sl_event_encode_fn)(const sl_event *ev, char *buf, size_t cap);
+/* The same for an encoder with state (Avro: operators/event_encoder.h). */
+typedef size_t (*sl_event_encode_with_fn)(void *encoder, const sl_event *ev, char *buf, size_t cap);
 /* Called about once a second and at the end: events acknowledged, events/s achieved. */
 typedef void (*sl_produce_progress_fn)(void *opaque, uint64_t acked, double rate, bool final);
 
 typedef struct sl_kafka_event_stream {
     sl_event_next_fn next;
     sl_event_encode_fn encode;
+    sl_event_encode_with_fn encode_with;   /* used instead of encode when set */
+    void *encoder;                         /* its first argument */
     void *opaque;
     sl_produce_progress_fn progress;   /* may be NULL */
     void *progress_opaque;

@@ -1,8 +1,9 @@
 /* kafka_gen_producer.h -- `sluice gen --brokers B --topic T`: generated events to Kafka.
  *
  * The same generator configuration gives the same events as `sluice gen`
- * writes to a file (same sl_gen sequence, same sl_event_to_json encoding),
- * keyed by session_id. */
+ * writes to a file (same sl_gen sequence), keyed by session_id, encoded by
+ * conf's source.format (operators/event_encoder.h: JSON, or one Confluent
+ * Avro ClickstreamEvent per message); conf NULL = JSON. */
 #ifndef SL_KAFKA_GEN_PRODUCER_H
 #define SL_KAFKA_GEN_PRODUCER_H
 

@@ -13,6 +13,7 @@
 #include "engine/metrics.h"
 #include "engine/watermark.h"
 #include "operators/kafka_conf.h"
+#include "operators/kafka_metadata.h"
 #include "operators/kafka_offsets.h"
 
 #define READER_POLL_MS 50           /* longest a poll blocks when nothing arrives */
@@ -50,6 +51,7 @@ struct sl_kafka_reader {
     sl_wm_tracker *wm;
     rd_kafka_message_t *pending;   /* polled, but its output batch was full */
     char fatal[512];               /* an error found inside a librdkafka callback */
+    const sl_operator_ctx *ready_ctx;   /* /readyz: not ready until the group assigns us */
 };
 
 static int64_t wall_ms(void) {
@@ -155,6 +157,19 @@ static void drop_part(sl_kafka_reader *r, int32_t partition) {
     sl_wm_input_remove(r->wm, partition);
 }
 
+/* One info line per rebalance step, naming the partitions. */
+static void log_rebalance(const sl_kafka_reader *r, const char *what, const rd_kafka_topic_partition_list_t *parts,
+                          const char *note) {
+    char list[512];
+    sl_log_info(r->name, "%s %d partition(s) of %s: [%s] (now %zu)%s", what, parts->cnt, r->topic,
+                sl_kafka_partitions_format(parts, list, sizeof(list)), r->n_parts, note);
+}
+
+void sl_kafka_reader_set_readiness(sl_kafka_reader *r, const sl_operator_ctx *ctx) {
+    r->ready_ctx = ctx;
+    if (!r->assigned_once) sl_operator_set_ready(ctx, "partition assignment");
+}
+
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
                          void *opaque) {
     sl_kafka_reader *r = opaque;
@@ -169,15 +184,15 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
         else rd_kafka_assign(rk, parts);
         if (e) rd_kafka_error_destroy(e);
         r->assigned_once = true;
-        sl_log_info(r->name, "assigned %d partition(s) of %s (now %zu)", parts->cnt, r->topic, r->n_parts);
+        sl_operator_set_ready(r->ready_ctx, NULL);
+        log_rebalance(r, "assigned", parts, "");
     } else {
         for (int i = 0; i < parts->cnt; i++) drop_part(r, parts->elems[i].partition);
         rd_kafka_error_t *e = NULL;
         if (cooperative) e = rd_kafka_incremental_unassign(rk, parts);
         else rd_kafka_assign(rk, NULL);
         if (e) rd_kafka_error_destroy(e);
-        sl_log_info(r->name, "revoked %d partition(s) of %s (%s); the engine's last checkpoint holds their positions",
-                    parts->cnt, r->topic, rd_kafka_err2str(err));
+        log_rebalance(r, "revoked", parts, "; the engine's last checkpoint holds their positions");
     }
 }
 

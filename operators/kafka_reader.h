@@ -52,5 +52,9 @@ void sl_kafka_reader_set_decoder(sl_kafka_reader *r, struct sl_event_decoder *de
  * kafka.statistics.interval.ms, default 5000 for the source). */
 struct sl_metrics;
 void sl_kafka_reader_set_metrics(sl_kafka_reader *r, struct sl_metrics *metrics);
+/* Tell /readyz (sl_operator_set_ready on ctx) that this reader waits for
+ * its partition assignment until the group's first assignment arrives. ctx
+ * must outlive the reader (the engine's operator context does). */
+void sl_kafka_reader_set_readiness(sl_kafka_reader *r, const sl_operator_ctx *ctx);
 
 #endif

@@ -51,11 +51,16 @@ static void find_header(const rd_kafka_message_t *m, const char *name, const cha
     *value = v;
 }
 
+bool sl_topic_record_header(const sl_topic_record *rec, const char *name, const char **value, size_t *len) {
+    find_header(rec->message, name, value, len);
+    return *value != NULL;
+}
+
 static void deliver(const rd_kafka_message_t *m, sl_topic_record_fn fn, void *opaque) {
     sl_topic_record rec = {
         .partition = m->partition, .offset = m->offset,
         .key = m->key ? m->key : "", .key_len = m->key_len,
-        .value = m->payload ? m->payload : "", .value_len = m->len,
+        .value = m->payload ? m->payload : "", .value_len = m->len, .message = m,
     };
     find_header(m, SL_KAFKA_HEADER_EPOCH, &rec.epoch, &rec.epoch_len);
     find_header(m, SL_KAFKA_HEADER_ATTEMPT, &rec.attempt, &rec.attempt_len);

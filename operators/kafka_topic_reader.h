@@ -7,6 +7,7 @@
 #ifndef SL_KAFKA_TOPIC_READER_H
 #define SL_KAFKA_TOPIC_READER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,7 +21,11 @@ typedef struct sl_topic_record {
     size_t key_len, value_len;
     const char *epoch, *attempt;       /* headers sluice.epoch / sluice.attempt, NULL when absent */
     size_t epoch_len, attempt_len;
+    const void *message;               /* the rd_kafka_message_t, for sl_topic_record_header */
 } sl_topic_record;
+
+/* The last header `name` of the record (value not NUL-terminated); false when absent. */
+bool sl_topic_record_header(const sl_topic_record *rec, const char *name, const char **value, size_t *len);
 
 typedef void (*sl_topic_record_fn)(void *opaque, const sl_topic_record *rec);
 

@@ -8,6 +8,7 @@
 #include "operators/kafka_dev_cluster.h"
 
 #define MAX_TOPIC_CONFIGS 3
+#define MAX_TOPICS 5          /* the four of every job, and a scale-out exchange */
 
 typedef struct topic_spec {
     const char *name;
@@ -29,7 +30,14 @@ static int build_specs(const sl_topics_opts *o, topic_spec *specs) {
         {SL_TOPIC_RESULTS_LATE, 1, {{"retention.ms", "86400000"}, {NULL, NULL}}},
     };
     memcpy(specs, all, sizeof(all));
-    return (int)(sizeof(all) / sizeof(all[0]));
+    int n = (int)(sizeof(all) / sizeof(all[0]));
+    /* Scale-out: as many partitions as the events, so each source
+     * partition's records keep their order in one of them; kept a day, so
+     * an aggregation that is down for hours loses nothing. */
+    if (o->exchange_topic)
+        specs[n++] = (topic_spec){o->exchange_topic, o->partitions_events,
+                                  {{"compression.type", "lz4"}, {"retention.ms", "86400000"}, {NULL, NULL}}};
+    return n;
 }
 
 void sl_topics_opts_default(sl_topics_opts *o) {
@@ -37,6 +45,7 @@ void sl_topics_opts_default(sl_topics_opts *o) {
     o->partitions_events = 6;
     o->partitions_results = 3;
     o->timeout_ms = 10000;
+    o->exchange_topic = NULL;
 }
 
 /* Wait for the admin result of `type` on q; NULL on timeout. */
@@ -196,7 +205,7 @@ static sl_err report_partitions(const topic_spec *specs, int n, const int *statu
 sl_err sl_kafka_topics_create(const char *brokers, const sl_conf *conf, const sl_topics_opts *opts,
                               FILE *out, sl_topics_report *report, char *errstr, size_t errstr_size) {
     memset(report, 0, sizeof(*report));
-    topic_spec specs[4];
+    topic_spec specs[MAX_TOPICS];
     int n = build_specs(opts, specs);
     rd_kafka_conf_t *rkc = sl_kafka_conf_build(conf, brokers, NULL, NULL, errstr, errstr_size);
     if (!rkc) return SL_ERR_INVALID_ARG;
@@ -207,8 +216,8 @@ sl_err sl_kafka_topics_create(const char *brokers, const sl_conf *conf, const sl
         return sl_errf(SL_ERR_KAFKA, errstr, errstr_size, "cannot create the admin client: %s", reason);
     }
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-    int status[4], counts[4];
-    char why[4][256];
+    int status[MAX_TOPICS], counts[MAX_TOPICS];
+    char why[MAX_TOPICS][256];
     sl_err rc = read_partitions(rk, specs, n, opts->timeout_ms, counts, errstr, errstr_size);
     if (rc == SL_OK) {
         for (int i = 0; i < n; i++) status[i] = counts[i] >= 0 ? 0 : -1;

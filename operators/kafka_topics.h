@@ -16,6 +16,7 @@ typedef struct sl_topics_opts {
     int partitions_events;     /* clickstream-events (default 6) */
     int partitions_results;    /* analytics-results (default 3) */
     int timeout_ms;            /* per admin request (default 10000) */
+    const char *exchange_topic;   /* scale-out: <job.id>-exchange, or NULL for none */
 } sl_topics_opts;
 
 void sl_topics_opts_default(sl_topics_opts *o);

@@ -173,17 +173,32 @@ static sl_err create_producer(sl_kafka_txn *s, char *errstr, size_t errstr_size)
     return SL_OK;
 }
 
-static sl_err produce_now(sl_kafka_txn *s, const char *topic, const char *key, size_t key_len,
-                          const void *value, size_t len, char *errstr, size_t errstr_size) {
+/* The record's fields as produceva arguments: epoch and attempt headers first,
+ * then the caller's; all on the stack, librdkafka copies them. */
+static size_t record_args(const sl_kafka_txn *s, const sl_kafka_txn_record *r, const char *epoch, rd_kafka_vu_t *vu) {
+    size_t n = 0;
+    vu[n++] = (rd_kafka_vu_t){.vtype = RD_KAFKA_VTYPE_TOPIC, .u.cstr = r->topic};
+    vu[n++] = (rd_kafka_vu_t){.vtype = RD_KAFKA_VTYPE_KEY, .u.mem = {(void *)r->key, r->key_len}};
+    vu[n++] = (rd_kafka_vu_t){.vtype = RD_KAFKA_VTYPE_VALUE, .u.mem = {(void *)r->value, r->len}};
+    vu[n++] = (rd_kafka_vu_t){.vtype = RD_KAFKA_VTYPE_MSGFLAGS, .u.i = RD_KAFKA_MSG_F_COPY};
+    vu[n++] = (rd_kafka_vu_t){.vtype = RD_KAFKA_VTYPE_HEADER, .u.header = {SL_KAFKA_HEADER_EPOCH, epoch, -1}};
+    vu[n++] = (rd_kafka_vu_t){.vtype = RD_KAFKA_VTYPE_HEADER, .u.header = {SL_KAFKA_HEADER_ATTEMPT, s->attempt, -1}};
+    for (size_t i = 0; i < r->n_headers && i < SL_KAFKA_TXN_MAX_HEADERS; i++)
+        vu[n++] = (rd_kafka_vu_t){.vtype = RD_KAFKA_VTYPE_HEADER,
+                                  .u.header = {r->headers[i].name, r->headers[i].value, (ssize_t)r->headers[i].len}};
+    return n;
+}
+
+static sl_err produce_now(sl_kafka_txn *s, const sl_kafka_txn_record *r, char *errstr, size_t errstr_size) {
     char epoch[24];
     snprintf(epoch, sizeof(epoch), "%" PRId64, s->epoch);
+    rd_kafka_vu_t vu[6 + SL_KAFKA_TXN_MAX_HEADERS];
+    size_t n = record_args(s, r, epoch, vu);
     for (;;) {
-        rd_kafka_resp_err_t err = rd_kafka_producev(
-            s->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY((void *)key, key_len),
-            RD_KAFKA_V_VALUE((void *)value, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_HEADER(SL_KAFKA_HEADER_EPOCH, epoch, -1),
-            RD_KAFKA_V_HEADER(SL_KAFKA_HEADER_ATTEMPT, s->attempt, -1), RD_KAFKA_V_END);
-        if (!err) break;
+        rd_kafka_error_t *e = rd_kafka_produceva(s->rk, vu, n);
+        if (!e) break;
+        rd_kafka_resp_err_t err = rd_kafka_error_code(e);
+        rd_kafka_error_destroy(e);
         if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {   /* back-pressure: wait for acks */
             rd_kafka_poll(s->rk, 100);
             continue;
@@ -191,11 +206,11 @@ static sl_err produce_now(sl_kafka_txn *s, const char *topic, const char *key, s
         char fatal[256];
         rd_kafka_resp_err_t code = rd_kafka_fatal_error(s->rk, fatal, sizeof(fatal));
         if (code) return fatal_error(s, code, fatal, errstr, errstr_size);
-        return sl_errf(SL_ERR_KAFKA, errstr, errstr_size, "kafka sink: producing to %s failed: %s", topic,
+        return sl_errf(SL_ERR_KAFKA, errstr, errstr_size, "kafka sink: producing to %s failed: %s", r->topic,
                        rd_kafka_err2str(err));
     }
-    if (s->echo && !strcmp(topic, s->marker_topic)) {
-        sl_buf_append(&s->echo_lines, value, len);
+    if (s->echo && !strcmp(r->topic, s->marker_topic)) {
+        sl_buf_append(&s->echo_lines, r->echo ? r->echo : r->value, r->echo ? r->echo_len : r->len);
         sl_buf_append(&s->echo_lines, "\n", 1);
     }
     return SL_OK;
@@ -206,13 +221,32 @@ static void hold_bytes(sl_buf *b, const void *data, size_t len) {
     sl_buf_append(b, data, len);
 }
 
+/* Held layout per record: topic (with its NUL), key, value, echo (a flag
+ * then the bytes), header count, then name (with NUL) and value per header. */
+static void hold_record(sl_buf *b, const sl_kafka_txn_record *r) {
+    hold_bytes(b, r->topic, strlen(r->topic) + 1);
+    hold_bytes(b, r->key, r->key_len);
+    hold_bytes(b, r->value, r->len);
+    sl_buf_append_u64(b, r->echo != NULL);
+    if (r->echo) hold_bytes(b, r->echo, r->echo_len);
+    size_t nh = r->n_headers < SL_KAFKA_TXN_MAX_HEADERS ? r->n_headers : SL_KAFKA_TXN_MAX_HEADERS;
+    sl_buf_append_u64(b, nh);
+    for (size_t i = 0; i < nh; i++) {
+        hold_bytes(b, r->headers[i].name, strlen(r->headers[i].name) + 1);
+        hold_bytes(b, r->headers[i].value, r->headers[i].len);
+    }
+}
+
+sl_err sl_kafka_txn_produce_record(sl_kafka_txn *s, const sl_kafka_txn_record *r, char *errstr, size_t errstr_size) {
+    if (s->prepared < 0) return produce_now(s, r, errstr, errstr_size);
+    hold_record(&s->held, r);
+    return SL_OK;
+}
+
 sl_err sl_kafka_txn_produce(sl_kafka_txn *s, const char *topic, const char *key, size_t key_len,
                            const void *value, size_t len, char *errstr, size_t errstr_size) {
-    if (s->prepared < 0) return produce_now(s, topic, key, key_len, value, len, errstr, errstr_size);
-    hold_bytes(&s->held, topic, strlen(topic) + 1);
-    hold_bytes(&s->held, key, key_len);
-    hold_bytes(&s->held, value, len);
-    return SL_OK;
+    sl_kafka_txn_record r = {.topic = topic, .key = key, .key_len = key_len, .value = value, .len = len};
+    return sl_kafka_txn_produce_record(s, &r, errstr, errstr_size);
 }
 
 /* A field of the held buffer: its bytes stay in place, *p points at them. */
@@ -225,15 +259,34 @@ static bool held_field(sl_buf_reader *r, const char **p, size_t *len) {
     return true;
 }
 
+/* The next held record; its pointers (and *headers) point into the held buffer. */
+static bool held_record(sl_buf_reader *r, sl_kafka_txn_record *rec, sl_kafka_txn_header *headers) {
+    const char *topic, *value;
+    size_t topic_len;
+    uint64_t has_echo, nh;
+    *rec = (sl_kafka_txn_record){.headers = headers};
+    if (!held_field(r, &topic, &topic_len) || !held_field(r, &rec->key, &rec->key_len) ||
+        !held_field(r, &value, &rec->len) || !sl_buf_read_u64(r, &has_echo) ||
+        (has_echo && !held_field(r, &rec->echo, &rec->echo_len)) || !sl_buf_read_u64(r, &nh) ||
+        nh > SL_KAFKA_TXN_MAX_HEADERS)
+        return false;
+    rec->topic = topic;
+    rec->value = value;
+    for (rec->n_headers = 0; rec->n_headers < nh; rec->n_headers++) {
+        sl_kafka_txn_header *h = &headers[rec->n_headers];
+        size_t name_len;
+        if (!held_field(r, &h->name, &name_len) || !held_field(r, (const char **)&h->value, &h->len)) return false;
+    }
+    return true;
+}
+
 /* Produce what waited for the commit of the previous checkpoint into the new transaction. */
 static sl_err release_held(sl_kafka_txn *s, char *errstr, size_t errstr_size) {
     sl_buf_reader r = {s->held.data, s->held.data + s->held.len};
-    const char *topic, *key, *value;
-    size_t topic_len, key_len, len;
+    sl_kafka_txn_record rec;
+    sl_kafka_txn_header headers[SL_KAFKA_TXN_MAX_HEADERS];
     sl_err err = SL_OK;
-    while (!err && held_field(&r, &topic, &topic_len) && held_field(&r, &key, &key_len) &&
-           held_field(&r, &value, &len))
-        err = produce_now(s, topic, key, key_len, value, len, errstr, errstr_size);
+    while (!err && held_record(&r, &rec, headers)) err = produce_now(s, &rec, errstr, errstr_size);
     s->held.len = 0;
     return err;
 }

@@ -6,7 +6,8 @@
  *    any older producer with that id and aborts its open transaction (the
  *    "abort" half of recovery); then a transaction is begun.
  *  - produce: a record into the open transaction, with header sluice.epoch =
- *    the checkpoint that will cover it and sluice.attempt = this instance.
+ *    the checkpoint that will cover it and sluice.attempt = this instance
+ *    (produce_record adds the caller's own headers after those two).
  *    Records produced after prepare(N) and before commit(N) came after
  *    barrier N: they are held and produced into N + 1's transaction.
  *  - prepare(N), phase one: flush until every record is acknowledged; a
@@ -39,6 +40,29 @@ sl_kafka_txn *sl_kafka_txn_new(const sl_conf *conf, uint32_t subtask, const char
                                const char *source_topic, char *errstr, size_t errstr_size);
 sl_err sl_kafka_txn_produce(sl_kafka_txn *t, const char *topic, const char *key, size_t key_len,
                            const void *value, size_t len, char *errstr, size_t errstr_size);
+/* A record with headers of its own (dead letters: sl_dead_letter_headers).
+ * Every pointer is borrowed for the call only: a record held for the next
+ * transaction is copied, headers included. */
+#define SL_KAFKA_TXN_MAX_HEADERS 8
+typedef struct sl_kafka_txn_header {
+    const char *name;              /* NUL-terminated */
+    const void *value;
+    size_t len;
+} sl_kafka_txn_header;
+typedef struct sl_kafka_txn_record {
+    const char *topic;
+    const char *key;
+    size_t key_len;
+    const void *value;
+    size_t len;
+    const sl_kafka_txn_header *headers;   /* at most SL_KAFKA_TXN_MAX_HEADERS */
+    size_t n_headers;
+    /* What set_echo prints for this record when it commits (a JSON line for
+     * an Avro value); NULL prints the value itself. */
+    const char *echo;
+    size_t echo_len;
+} sl_kafka_txn_record;
+sl_err sl_kafka_txn_produce_record(sl_kafka_txn *t, const sl_kafka_txn_record *r, char *errstr, size_t errstr_size);
 /* Serve delivery reports (call after producing a batch). */
 void sl_kafka_txn_serve(sl_kafka_txn *t);
 sl_err sl_kafka_txn_prepare(sl_kafka_txn *t, int64_t checkpoint_id, char *errstr, size_t errstr_size);

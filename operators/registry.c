@@ -9,6 +9,7 @@ extern const sl_source_plugin sl_source_generator;
 extern const sl_source_plugin sl_source_file;
 extern const sl_source_plugin sl_source_memory;
 extern const sl_source_plugin sl_source_kafka;
+extern const sl_source_plugin sl_source_exchange;
 extern const sl_operator_plugin sl_sink_kafka;
 extern const sl_operator_plugin sl_op_session_metrics;
 extern const sl_operator_plugin sl_op_page_metrics;
@@ -22,6 +23,7 @@ static const sl_source_plugin *const SOURCES[] = {
     &sl_source_file,
     &sl_source_memory,
     &sl_source_kafka,
+    &sl_source_exchange,
     NULL,
 };
 

@@ -109,8 +109,9 @@ void sl_dead_letter_headers_fill(const sl_dead_letter *d, sl_dead_letter_headers
     snprintf(out->numbers[0], sizeof(out->numbers[0]), "%" PRId32, d->partition);
     snprintf(out->numbers[1], sizeof(out->numbers[1]), "%" PRId64, d->offset);
     snprintf(out->numbers[2], sizeof(out->numbers[2]), "%" PRId64, d->time_ms);
-    const char *names[SL_DEAD_LETTER_HEADER_COUNT] = {"reason", "reason_kind", "original_topic",
-                                                      "original_partition", "original_offset", "dead_letter_time"};
+    const char *names[SL_DEAD_LETTER_HEADER_COUNT] = {
+        SL_DLQ_HEADER_PREFIX "reason", SL_DLQ_HEADER_PREFIX "kind",      SL_DLQ_HEADER_PREFIX "source",
+        SL_DLQ_HEADER_PREFIX "partition", SL_DLQ_HEADER_PREFIX "offset", SL_DLQ_HEADER_PREFIX "time"};
     const char *values[SL_DEAD_LETTER_HEADER_COUNT] = {d->reason.ptr, kind, d->source.ptr,
                                                        out->numbers[0], out->numbers[1], out->numbers[2]};
     size_t lens[SL_DEAD_LETTER_HEADER_COUNT] = {d->reason.len, strlen(kind), d->source.len,

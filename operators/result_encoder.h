@@ -33,15 +33,19 @@ int sl_result_encoder_is_avro(const sl_result_encoder *enc);
 sl_err sl_result_encoder_encode(sl_result_encoder *enc, sl_batch_kind kind, const void *record,
                                 const uint8_t **data, size_t *len, char *errstr, size_t errstr_size);
 
-/* Kafka headers of a dead letter, in this order:
- *   reason              the reason sentence
- *   reason_kind         its kind (sl_dead_reason_label: "not_json", …)
- *   original_topic      the topic (or file) it was read from
- *   original_partition  decimal, -1 for files
- *   original_offset     decimal Kafka offset (or byte offset in a file)
- *   dead_letter_time    decimal ms since the epoch when it was dead-lettered
+/* Kafka headers of a dead letter, in this order (docs/dead-letters.md):
+ *   sluice.dlq.reason     the reason sentence
+ *   sluice.dlq.kind       its kind (sl_dead_reason_label: "not_json", …)
+ *   sluice.dlq.source     the topic (or file) it was read from
+ *   sluice.dlq.partition  decimal, -1 for files
+ *   sluice.dlq.offset     decimal Kafka offset (or byte offset in a file)
+ *   sluice.dlq.time       decimal ms since the epoch when it was dead-lettered
  * Values are not NUL-terminated; they point into the dead letter or `h`. */
+#define SL_DLQ_HEADER_PREFIX "sluice.dlq."
 #define SL_DEAD_LETTER_HEADER_COUNT 6
+/* A late event written as Avro (its ClickstreamEvent only) carries the
+ * watermark that judged it late in this header, decimal. */
+#define SL_LATE_HEADER_WATERMARK "sluice.watermark"
 typedef struct sl_dead_letter_headers {
     struct {
         const char *name;

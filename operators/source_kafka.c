@@ -23,6 +23,7 @@ static sl_err kafka_source_init(sl_operator_ctx *ctx, void **self, char *errstr,
     }
     sl_kafka_reader_set_decoder(r, dec);
     sl_kafka_reader_set_metrics(r, ctx->metrics);
+    sl_kafka_reader_set_readiness(r, ctx);   /* /readyz: 503 until the group assigns partitions */
     *self = r;
     return SL_OK;
 }

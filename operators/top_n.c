@@ -41,6 +41,8 @@ typedef struct top_n {
     sl_top_entry *ranked;             /* scratch */
     uint32_t ranked_cap;
     sl_metric_handle *fired;     /* sluice_window_firings_total */
+    sl_metrics *metrics;              /* sluice_top_page_views and _latest_window_end_seconds */
+    int64_t metrics_end;              /* window end the gauges show */
 } top_n;
 
 static sl_err tn_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t errstr_size) {
@@ -56,6 +58,8 @@ static sl_err tn_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t er
     t->watermark = SL_WATERMARK_MIN;
     t->dict = sl_page_dict_new();
     t->fired = sl_metrics_get(ctx->metrics, "sluice_window_firings_total", (const char *const[]){"top_n", NULL});
+    t->metrics = ctx->metrics;
+    t->metrics_end = SL_WATERMARK_MIN;
     *self = t;
     return SL_OK;
 }
@@ -124,6 +128,44 @@ static int by_rank(const void *a, const void *b) {
     return sl_str_cmp(x->page, y->page);
 }
 
+/* The dashboard's "top pages of the latest window": the ranked pages as
+ * gauges, replacing the previous window's, so a page that left the top N
+ * leaves /metrics too. Once per fired window; a re-fire of an older window
+ * leaves the newer one shown. */
+static void publish_gauges(top_n *t, int64_t end, uint32_t n) {
+    if (!t->metrics || end < t->metrics_end) return;
+    t->metrics_end = end;
+    size_t text = 0;
+    for (uint32_t i = 0; i < n; i++) text += t->ranked[i].page.len + 1 + 11;   /* page, rank digits */
+    const char *(*labels)[3] = malloc(n * sizeof(*labels) + 1);
+    const char *const **rows = malloc(n * sizeof(*rows) + 1);   /* label_values[i] = labels[i] */
+    double *views = malloc(n * sizeof(*views) + 1);
+    char *strings = malloc(text + 1), *at = strings;
+    if (labels && rows && views && strings) {
+        for (uint32_t i = 0; i < n; i++) {
+            const sl_top_entry *e = &t->ranked[i];
+            labels[i][0] = at;
+            at += sprintf(at, "%u", e->rank) + 1;
+            labels[i][1] = at;
+            if (e->page.len) memcpy(at, e->page.ptr, e->page.len);
+            at[e->page.len] = '\0';
+            at += e->page.len + 1;
+            labels[i][2] = NULL;
+            rows[i] = labels[i];
+            views[i] = (double)e->view_count;
+        }
+        const char *const *no_labels[] = {(const char *const[]){NULL}};
+        const double end_s = (double)end / 1000.0;
+        const sl_metrics_series_set sets[] = {{"sluice_top_page_views", n, rows, views},
+                                              {"sluice_latest_window_end_seconds", 1, no_labels, &end_s}};
+        sl_metrics_replace_sets(t->metrics, sets, 2);
+    }
+    free(labels);
+    free(rows);
+    free(views);
+    free(strings);
+}
+
 static void fire(top_n *t, int64_t end, sl_emitter *out) {
     int64_t start = end - t->spec.size;
     window_views *w = find_window(t, start, false);
@@ -146,6 +188,7 @@ static void fire(top_n *t, int64_t end, sl_emitter *out) {
     qsort(t->ranked, n, sizeof(sl_top_entry), by_rank);
     if (n > (uint32_t)t->n) n = (uint32_t)t->n;
     for (uint32_t i = 0; i < n; i++) t->ranked[i].rank = i + 1;
+    publish_gauges(t, end, n);
     sl_emit_copy(out, SL_BATCH_TOP_PAGES, &(sl_top_pages){start, end, n, t->ranked});
 }
 

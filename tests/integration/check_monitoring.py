@@ -135,9 +135,16 @@ class Checker:
             self.fail(f"{rel}: only {n_exprs} queries")
         for needed in ("sluice_kafka_consumer_lag", "sluice_watermark_delay_seconds",
                        "sluice_checkpoint_duration_seconds", "sluice_checkpoint_size_bytes",
-                       "sluice_late_events_total", "sluice_dead_letters_total", "sluice_events_in_total"):
+                       "sluice_late_events_total", "sluice_dead_letters_total", "sluice_events_in_total",
+                       "sluice_latest_window_end_seconds"):
             if needed not in json.dumps(panels):
                 self.fail(f"{rel}: no panel shows {needed}")
+        # Top pages of the latest window: a live panel on the engine's gauges.
+        top = [p for p in panels if p.get("title") == "Top pages of the latest window"]
+        exprs = [t.get("expr", "") for p in top for t in p.get("targets", [])]
+        if not top or top[0].get("type") not in ("bargauge", "table") or \
+                not any("sluice_top_page_views" in e for e in exprs):
+            self.fail(f"{rel}: no bar gauge or table 'Top pages of the latest window' querying sluice_top_page_views")
 
     def check_provisioning(self):
         ds = self.load_yaml("monitoring/grafana/provisioning/datasources/prometheus.yml") or {}

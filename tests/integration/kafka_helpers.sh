@@ -7,7 +7,7 @@ work=$(mktemp -d)
 dev_pid=
 cleanup() {
     if [ -n "$dev_pid" ]; then kill "$dev_pid" 2>/dev/null; wait "$dev_pid" 2>/dev/null || true; fi
-    rm -rf "$work"
+    [ -n "${SLUICE_KEEP_WORK:-}" ] && echo "kept $work" >&2 || rm -rf "$work"
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }

@@ -60,8 +60,44 @@ else
   [ "${SLUICE_REQUIRE_PROMTOOL:-0}" = 1 ] && fail "SLUICE_REQUIRE_PROMTOOL=1"
 fi
 
+# The dashboard's "top pages of the latest window": the Top-N of the newest
+# fired window as gauges. Once the checkpoint after this scrape completed,
+# the file sink holds that window's top_pages record: the gauges must equal it
+# (compared after the cancel below).
+grep '^sluice_top_page_views{' "$tmp/m2.txt" > "$tmp/top.txt" || fail "no sluice_top_page_views series after windows fired"
+end_s=$(value "$tmp/m2.txt" sluice_latest_window_end_seconds)
+[ -n "$end_s" ] || fail "no sluice_latest_window_end_seconds"
+c2=$(value "$tmp/m2.txt" 'sluice_checkpoints_total{result="completed"}')
+for _ in $(seq 50); do
+  c3=$(curl -sf "$url/metrics" | awk '$1 == "sluice_checkpoints_total{result=\"completed\"}" {print $2}')
+  [ "${c3:-0}" -ge $((c2 + 2)) ] && break
+  sleep 0.1
+done
+[ "${c3:-0}" -ge $((c2 + 2)) ] || fail "no two checkpoints completed in 5 s after the scrape ($c2 -> $c3)"
+
 "$SLUICE_BIN" cancel "$id" >/dev/null || fail "sluice cancel"
 [ "$(job_field "$id" state)" = CANCELED ] || fail "state after cancel: $(job_field "$id" state)"
+# A cancel the user asked for is logged at info, once; it is not an error.
+log="$SLUICE_HOME/jobs/$id/job.log"
+[ "$(grep -c ' info  \[clickstream\] job: cancelled on request' "$log")" = 1 ] || fail "no single info line for the cancel"
+! grep -E ' (error|warn ) \[' "$log" || fail "the cancelled job logged an error or a warning"
+# (read once the job is gone: no half-written line)
+python3 - "$tmp/top.txt" "$end_s" "$tmp/res.jsonl" <<'PY' || fail "sluice_top_page_views does not match the window's top_pages result"
+import json, re, sys
+series = []
+for line in open(sys.argv[1]):
+    m = re.fullmatch(r'sluice_top_page_views\{rank="(\d+)",page="((?:[^"\\]|\\.)*)"\} (\S+)\n', line)
+    assert m, f"unparsable series {line!r}"
+    series.append((int(m.group(1)), m.group(2), float(m.group(3))))
+series.sort()
+end_ms = round(float(sys.argv[2]) * 1000)
+tops = [r for r in map(json.loads, open(sys.argv[3])) if r.get("type") == "top_pages" and r["window_end"] == end_ms]
+assert tops, f"no committed top_pages record for window end {end_ms}"
+want = [(p["rank"], p["page"], float(p["view_count"])) for p in tops[-1]["pages"]]
+assert series == want, f"gauges {series} != result {want}"
+assert 1 <= len(series) <= 10 and [r for r, _, _ in series] == list(range(1, len(series) + 1)), series
+print(f"ok: sluice_top_page_views = the top_pages of window end {end_ms}: {len(series)} pages, #1 {series[0][1]} ({series[0][2]:.0f} views)")
+PY
 
 # The generator's own endpoint (the sluice-generator scrape target).
 gen_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

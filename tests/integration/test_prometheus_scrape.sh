@@ -43,5 +43,25 @@ done
 up=$(curl -sf --get "http://127.0.0.1:$prom_port/api/v1/query" --data-urlencode 'query=up{job="sluice"}' \
      | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["result"][0]["value"][1])')
 [ "$up" = 1 ] || fail "up{job=\"sluice\"} is $up"
+
+# The dashboard's "Top pages of the latest window" query, exactly as the
+# provisioned dashboard has it, answered by Prometheus from the live job.
+top_query=$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(next(t["expr"] for p in d["panels"] if p["title"] == "Top pages of the latest window" for t in p["targets"]))' \
+  "$SLUICE_SOURCE_DIR/monitoring/grafana/dashboards/sluice.json")
+curl -sf --get "http://127.0.0.1:$prom_port/api/v1/query" --data-urlencode "query=$top_query" > "$tmp/top.json" \
+  || fail "Prometheus rejected the dashboard query $top_query"
+python3 - "$tmp/top.json" "$top_query" <<'PY' || fail "the Top pages panel query gave no ranked pages"
+import json, sys
+r = json.load(open(sys.argv[1]))["data"]["result"]
+rows = [(int(s["metric"]["rank"]), s["metric"]["page"], float(s["value"][1])) for s in r]
+assert 1 <= len(rows) <= 10, rows
+assert sorted(r for r, _, _ in rows) == list(range(1, len(rows) + 1)), rows
+views = [v for _, _, v in rows]
+assert views == sorted(views, reverse=True) and views[0] > 0, rows
+print(f"ok: Prometheus answers the dashboard's {sys.argv[2]!r}: " + ", ".join(f"#{k} {p} {v:.0f}" for k, p, v in rows[:3]) + ", ...")
+PY
 "$SLUICE_BIN" cancel "$id" >/dev/null || fail "sluice cancel"
 echo "PASS: Prometheus scraped the job: $query = $value, up = $up"

@@ -400,7 +400,9 @@ static void test_result_encoder(void **state) {
 
     sl_dead_letter_headers h;
     sl_dead_letter_headers_fill(&d, &h);
-    assert_string_equal(h.h[0].name, "reason");
+    assert_string_equal(h.h[0].name, "sluice.dlq.reason");
+    assert_string_equal(h.h[2].name, "sluice.dlq.source");
+    assert_string_equal(h.h[5].name, "sluice.dlq.time");
     assert_memory_equal(h.h[0].value, "wrong magic byte 0x01", h.h[0].len);
     assert_memory_equal(h.h[1].value, "wrong_magic", h.h[1].len);
     assert_memory_equal(h.h[2].value, "clickstream-events", h.h[2].len);

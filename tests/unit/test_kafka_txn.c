@@ -23,6 +23,8 @@ typedef struct read_record {
     char key[64];
     char value[512];
     int64_t epoch;
+    char reason[128];              /* header sluice.dlq.reason, "" when absent */
+    size_t n_headers;
 } read_record;
 
 typedef struct fixture {
@@ -113,8 +115,14 @@ static void read_topic(fixture *f, const char *topic, int partitions) {
             const void *v;
             size_t vlen;
             r->epoch = -1;
-            if (!rd_kafka_message_headers(m, &h) && !rd_kafka_header_get_last(h, "sluice.epoch", &v, &vlen))
-                r->epoch = strtoll((const char *)v, NULL, 10);
+            r->reason[0] = '\0';
+            r->n_headers = 0;
+            if (!rd_kafka_message_headers(m, &h)) {
+                r->n_headers = rd_kafka_header_cnt(h);
+                if (!rd_kafka_header_get_last(h, "sluice.epoch", &v, &vlen)) r->epoch = strtoll((const char *)v, NULL, 10);
+                if (!rd_kafka_header_get_last(h, "sluice.dlq.reason", &v, &vlen))
+                    snprintf(r->reason, sizeof(r->reason), "%.*s", (int)vlen, (const char *)v);
+            }
         }
         rd_kafka_message_destroy(m);
     }
@@ -169,6 +177,39 @@ static void test_three_checkpoints_keys_and_epochs(void **state) {
     assert_int_equal(f->n_got, 1);
     assert_int_equal(f->got[0].epoch, 2);
     assert_non_null(strstr(f->got[0].value, "not JSON"));
+}
+
+/* A dead letter's own headers travel with it, also when it arrives between
+ * phase one and the commit and waits for the next transaction. */
+static void produce_dead_letter(sl_kafka_txn *t, const char *key, const char *reason) {
+    char errstr[512];
+    sl_kafka_txn_header h[2] = {{"sluice.dlq.reason", reason, strlen(reason)}, {"sluice.dlq.offset", "42", 2}};
+    sl_kafka_txn_record r = {.topic = SL_TOPIC_EVENTS_DLQ, .key = key, .key_len = strlen(key), .value = "v",
+                             .len = 1, .headers = h, .n_headers = 2};
+    if (sl_kafka_txn_produce_record(t, &r, errstr, sizeof(errstr))) fail_msg("produce: %s", errstr);
+}
+
+static void test_headers_survive_holding(void **state) {
+    fixture *f = *state;
+    char errstr[512];
+    sl_kafka_txn *sink = sink_new(f, SL_OK);
+    produce_dead_letter(sink, "before", "wrong magic byte 0x7b");
+    assert_int_equal(sl_kafka_txn_prepare(sink, 1, errstr, sizeof(errstr)), SL_OK);
+    produce_dead_letter(sink, "held", "unknown schema id 99");   /* after barrier 1: belongs to 2 */
+    assert_int_equal(sl_kafka_txn_commit(sink, 1, errstr, sizeof(errstr)), SL_OK);
+    assert_int_equal(checkpoint(sink, 2, errstr, sizeof(errstr)), SL_OK);
+    sl_kafka_txn_free(sink);
+
+    read_topic(f, SL_TOPIC_EVENTS_DLQ, 1);
+    assert_int_equal(f->n_got, 2);
+    for (int i = 0; i < 2; i++) {
+        const read_record *r = &f->got[i];
+        bool held = !strcmp(r->key, "held");
+        assert_int_equal(r->epoch, held ? 2 : 1);
+        assert_string_equal(r->reason, held ? "unknown schema id 99" : "wrong magic byte 0x7b");
+        assert_int_equal(r->n_headers, 4);   /* sluice.epoch, sluice.attempt and the two of its own */
+        assert_string_equal(r->value, "v");
+    }
 }
 
 static void test_commit_metadata_parser(void **state) {
@@ -270,6 +311,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_commit_metadata_parser),
         cmocka_unit_test_setup_teardown(test_three_checkpoints_keys_and_epochs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_headers_survive_holding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_second_instance_fences_the_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retriable_errors_are_retried, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flush_survives_brokers_down_and_up, setup3, teardown),

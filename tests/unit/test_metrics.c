@@ -88,6 +88,16 @@ static void test_label_values_are_escaped(void **state) {
     char *text = render(m);
     assert_non_null(strstr(text, "sluice_dead_letters_total{reason=\"a\\\"b\\\\c\\nd\"} 1\n"));
     free(text);
+    /* Not UTF-8 (a stray byte, a truncated sequence, an overlong form, a
+     * surrogate): each bad byte becomes U+FFFD, good sequences stay. */
+    const char *const *pages[] = {(const char *[]){"1", "/caf\xc3\xa9\xff/\xe2\x82", NULL},
+                                  (const char *[]){"2", "\xc0\xaf\xed\xa0\x80\xf0\x9f\x98\x80", NULL}};
+    assert_int_equal(sl_metrics_replace(m, "sluice_top_page_views", 2, pages, (double[]){2, 1}), 0);
+    text = render(m);
+    assert_non_null(strstr(text, "{rank=\"1\",page=\"/caf\xc3\xa9\xef\xbf\xbd/\xef\xbf\xbd\xef\xbf\xbd\"} 2\n"));
+    assert_non_null(strstr(text, "{rank=\"2\",page=\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+                                 "\xf0\x9f\x98\x80\"} 1\n"));
+    free(text);
     sl_metrics_destroy(m);
 }
 
@@ -187,6 +197,59 @@ static void test_special_gauge_values(void **state) {
 
 #define ADDS_PER_THREAD 1000000
 
+/* sl_metrics_replace: the whole set of a gauge at once; a series left out of
+ * the new set is gone, and the header goes with the last series. */
+static void replace_bad(void *arg) {
+    sl_metrics *m = arg;
+    assert_int_equal(sl_metrics_replace(m, "sluice_events_in_total", 0, NULL, NULL), -1);   /* a counter */
+    const char *const *one[] = {(const char *[]){"1", NULL}};
+    assert_int_equal(sl_metrics_replace(m, "sluice_top_page_views", 1, one, (double[]){5}), -1);
+}
+
+static void test_replace_swaps_the_whole_set(void **state) {
+    sl_metrics *m = sl_metrics_new();
+    const char *const *first[] = {(const char *[]){"1", "/cart", NULL}, (const char *[]){"2", "/a\"b", NULL},
+                                  (const char *[]){"3", "/", NULL}};
+    assert_int_equal(sl_metrics_replace(m, "sluice_top_page_views", 3, first, (double[]){30, 20, 10}), 0);
+    char *text = render(m);
+    assert_non_null(strstr(text, "# TYPE sluice_top_page_views gauge\n"
+                                 "sluice_top_page_views{rank=\"1\",page=\"/cart\"} 30\n"
+                                 "sluice_top_page_views{rank=\"2\",page=\"/a\\\"b\"} 20\n"
+                                 "sluice_top_page_views{rank=\"3\",page=\"/\"} 10\n"));
+    free(text);
+    const char *const *second[] = {(const char *[]){"1", "/", NULL}, (const char *[]){"2", "/home", NULL}};
+    assert_int_equal(sl_metrics_replace(m, "sluice_top_page_views", 2, second, (double[]){7, 6}), 0);
+    text = render(m);
+    assert_non_null(strstr(text, "sluice_top_page_views{rank=\"1\",page=\"/\"} 7\n"
+                                 "sluice_top_page_views{rank=\"2\",page=\"/home\"} 6\n"));
+    assert_null(strstr(text, "/cart"));
+    assert_null(strstr(text, "rank=\"3\""));
+    assert_int_equal(strstr(strstr(text, "# TYPE sluice_top_page_views") + 1, "# TYPE sluice_top_page_views"), NULL);
+    free(text);
+    assert_int_equal(sl_metrics_replace(m, "sluice_top_page_views", 0, NULL, NULL), 0);
+    text = render(m);
+    assert_null(strstr(text, "sluice_top_page_views"));
+    free(text);
+    /* Two sets swapped together; an invalid set leaves every set as it was. */
+    const char *const *none[] = {(const char *const[]){NULL}};
+    sl_metrics_series_set sets[] = {{"sluice_top_page_views", 2, second, (double[]){7, 6}},
+                                    {"sluice_latest_window_end_seconds", 1, none, (double[]){1767225900.5}}};
+    assert_int_equal(sl_metrics_replace_sets(m, sets, 2), 0);
+    sets[0].values = (double[]){1, 1};
+    sets[1].name = "sluice_job_up";   /* has a label: the whole call fails */
+    assert_int_equal(sl_metrics_replace_sets(m, sets, 2), -1);
+    text = render(m);
+    assert_non_null(strstr(text, "\nsluice_latest_window_end_seconds 1767225900.5\n"));
+    assert_non_null(strstr(text, "sluice_top_page_views{rank=\"2\",page=\"/home\"} 6\n"));
+    free(text);
+    char *log = capture_stderr(replace_bad, m);
+    assert_non_null(strstr(log, "cannot replace the series of 'sluice_events_in_total'"));
+    assert_non_null(strstr(log, "'sluice_top_page_views' takes 2 label value(s), series 0 has 1"));
+    free(log);
+    assert_int_equal(sl_metrics_replace(NULL, "sluice_top_page_views", 0, NULL, NULL), 0);
+    sl_metrics_destroy(m);
+}
+
 static void *add_many(void *arg) {
     for (int i = 0; i < ADDS_PER_THREAD; i++) sl_metric_add(arg, 1);
     return NULL;
@@ -258,6 +321,7 @@ int main(void) {
         cmocka_unit_test(test_unknown_names_and_bad_labels_are_logged),
         cmocka_unit_test(test_gauges_set_and_add_counters_refuse_set),
         cmocka_unit_test(test_special_gauge_values),
+        cmocka_unit_test(test_replace_swaps_the_whole_set),
         cmocka_unit_test(test_concurrent_adds_are_exact),
         cmocka_unit_test(test_process_metrics_from_proc),
         cmocka_unit_test(test_describe_lists_catalog),
