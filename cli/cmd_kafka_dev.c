@@ -13,7 +13,7 @@
 
 static void kafka_dev_usage(FILE *out) {
     fprintf(out,
-            "Usage: sluice kafka-dev [--brokers N] [--control-fifo PATH]\n\n"
+            "Usage: sluice kafka-dev [--brokers N] [--partitions-events N] [--control-fifo PATH]\n\n"
             "Starts librdkafka's mock Kafka cluster inside this process (brokers on\n"
             "127.0.0.1, ephemeral ports) with sluice's topics created:\n"
             "  clickstream-events (6 partitions), analytics-results (3),\n"
@@ -24,6 +24,9 @@ static void kafka_dev_usage(FILE *out) {
             "feature; see docs/kafka.md.\n\n"
             "Options:\n"
             "  --brokers N            number of brokers, 1..16 (default 1)\n"
+            "  --partitions-events N  partitions of clickstream-events, 1..256 (default 6); the\n"
+            "                         mock keeps only about 5 MiB per partition and drops the\n"
+            "                         oldest records beyond that, so give large inputs more\n"
             "  --control-fifo PATH    create a FIFO at PATH and apply fault-injection commands\n"
             "                         written to it, one per line:\n"
             "                           down ID | up ID          take broker ID (1..N) down / up\n"
@@ -43,7 +46,7 @@ static int parse_brokers(const char *s, int *out) {
 }
 
 int sl_cmd_kafka_dev(int argc, char **argv) {
-    int brokers = 1;
+    int brokers = 1, event_partitions = 6;
     const char *fifo = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -54,6 +57,15 @@ int sl_cmd_kafka_dev(int argc, char **argv) {
                 fprintf(stderr, "sluice kafka-dev: --brokers needs a number from 1 to 16\n");
                 return SL_EXIT_USAGE;
             }
+            i++;
+        } else if (!strcmp(argv[i], "--partitions-events")) {
+            char *end;
+            long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
+            if (i + 1 >= argc || *end || v < 1 || v > 256) {
+                fprintf(stderr, "sluice kafka-dev: --partitions-events needs a number from 1 to 256\n");
+                return SL_EXIT_USAGE;
+            }
+            event_partitions = (int)v;
             i++;
         } else if (!strcmp(argv[i], "--control-fifo")) {
             if (i + 1 >= argc || !*argv[i + 1]) {
@@ -76,7 +88,7 @@ int sl_cmd_kafka_dev(int argc, char **argv) {
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
     char errstr[512];
-    sl_kafka_dev *dev = sl_kafka_dev_start(brokers, errstr, sizeof(errstr));
+    sl_kafka_dev *dev = sl_kafka_dev_start_partitioned(brokers, event_partitions, errstr, sizeof(errstr));
     if (!dev) {
         fprintf(stderr, "sluice kafka-dev: %s\n", errstr);
         return SL_EXIT_FAILURE;

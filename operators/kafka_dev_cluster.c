@@ -11,20 +11,27 @@ struct sl_kafka_dev {
     rd_kafka_mock_cluster_t *mcluster;
 };
 
+#define DEV_EVENT_PARTITIONS 6
+
 static const struct {
     const char *name;
     int partitions;
 } DEV_TOPICS[] = {
-    {SL_TOPIC_EVENTS, 6},
+    {SL_TOPIC_EVENTS, DEV_EVENT_PARTITIONS},
     {SL_TOPIC_RESULTS, 3},
     {SL_TOPIC_EVENTS_DLQ, 1},
     {SL_TOPIC_RESULTS_LATE, 1},
 };
 
 sl_kafka_dev *sl_kafka_dev_start(int n_brokers, char *errstr, size_t errstr_size) {
-    if (n_brokers < 1 || n_brokers > 16) {
+    return sl_kafka_dev_start_partitioned(n_brokers, DEV_EVENT_PARTITIONS, errstr, errstr_size);
+}
+
+sl_kafka_dev *sl_kafka_dev_start_partitioned(int n_brokers, int event_partitions, char *errstr, size_t errstr_size) {
+    if (n_brokers < 1 || n_brokers > 16 || event_partitions < 1 || event_partitions > 256) {
         sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size,
-                "kafka-dev: %d brokers requested; use 1 to 16", n_brokers);
+                "kafka-dev: %d brokers and %d event partitions requested; use 1 to 16 brokers and 1 to 256 "
+                "partitions", n_brokers, event_partitions);
         return NULL;
     }
     /* The mock cluster needs a client handle to run its I/O thread on; a
@@ -50,7 +57,8 @@ sl_kafka_dev *sl_kafka_dev_start(int n_brokers, char *errstr, size_t errstr_size
     dev->mcluster = mc;
     for (size_t i = 0; i < sizeof(DEV_TOPICS) / sizeof(DEV_TOPICS[0]); i++) {
         int rf = n_brokers < 3 ? n_brokers : 3;
-        rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(mc, DEV_TOPICS[i].name, DEV_TOPICS[i].partitions, rf);
+        int partitions = i == 0 ? event_partitions : DEV_TOPICS[i].partitions;
+        rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(mc, DEV_TOPICS[i].name, partitions, rf);
         if (err) {
             sl_errf(SL_ERR_KAFKA, errstr, errstr_size, "kafka-dev: creating topic %s failed: %s",
                     DEV_TOPICS[i].name, rd_kafka_err2str(err));
@@ -58,8 +66,8 @@ sl_kafka_dev *sl_kafka_dev_start(int n_brokers, char *errstr, size_t errstr_size
             return NULL;
         }
     }
-    sl_log_info("kafka-dev", "%d mock broker(s) at %s; topics %s(6) %s(3) %s(1) %s(1)", n_brokers,
-                rd_kafka_mock_cluster_bootstraps(mc), SL_TOPIC_EVENTS, SL_TOPIC_RESULTS,
+    sl_log_info("kafka-dev", "%d mock broker(s) at %s; topics %s(%d) %s(3) %s(1) %s(1)", n_brokers,
+                rd_kafka_mock_cluster_bootstraps(mc), SL_TOPIC_EVENTS, event_partitions, SL_TOPIC_RESULTS,
                 SL_TOPIC_EVENTS_DLQ, SL_TOPIC_RESULTS_LATE);
     return dev;
 }

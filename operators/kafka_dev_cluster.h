@@ -26,6 +26,10 @@ typedef struct sl_kafka_dev sl_kafka_dev;
  * (clickstream-events: 6 partitions, analytics-results: 3, the .dlq and
  * .late topics: 1). NULL with errstr on failure. */
 sl_kafka_dev *sl_kafka_dev_start(int n_brokers, char *errstr, size_t errstr_size);
+/* The same with event_partitions (1..256) partitions of clickstream-events.
+ * The 2.0.2 mock keeps only about 5 MiB per partition (it drops the oldest
+ * records beyond that), so large test inputs need more partitions. */
+sl_kafka_dev *sl_kafka_dev_start_partitioned(int n_brokers, int event_partitions, char *errstr, size_t errstr_size);
 /* "127.0.0.1:port,…": the bootstrap.servers value for clients. */
 const char *sl_kafka_dev_bootstrap(const sl_kafka_dev *dev);
 /* The mock cluster, for fault injection in tests (broker down/up, errors). */

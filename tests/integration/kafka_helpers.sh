@@ -12,9 +12,10 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-# start_dev [BROKERS]: sets $brokers; commands go to $work/control.
+# start_dev [BROKERS [EVENT_PARTITIONS]]: sets $brokers; commands go to $work/control.
 start_dev() {
-    "$SLUICE_BIN" kafka-dev --brokers "${1:-1}" --control-fifo "$work/control" >"$work/dev.out" 2>"$work/dev.log" &
+    "$SLUICE_BIN" kafka-dev --brokers "${1:-1}" --partitions-events "${2:-6}" --control-fifo "$work/control" \
+        >"$work/dev.out" 2>"$work/dev.log" &
     dev_pid=$!
     for _ in $(seq 100); do [ -s "$work/dev.out" ] && break; sleep 0.1; done
     brokers=$(head -1 "$work/dev.out")

@@ -2,13 +2,15 @@
 # Kafka end to end against `sluice kafka-dev`: generated events (the same as the
 # file output for the seed) → clickstream-events → job --bounded →
 # analytics-results → committed results → `sluice verify` OK.
-# 200,000 events; SLUICE_LONG_TESTS=1 runs the 500,000 of issue 5.
+# Issue 5's 500,000 events, over 24 partitions instead of 6: the 2.0.2 mock
+# keeps only about 5 MiB per partition and silently drops the oldest records
+# beyond that (docs/kafka.md), which 500,000 events in 6 partitions exceed.
+# The other Kafka tests use the 6 partitions of `sluice topics create`.
 set -euo pipefail
 . "$(dirname "$0")/kafka_helpers.sh"
-events=200000
-[ "${SLUICE_LONG_TESTS:-0}" = 1 ] && events=500000
+events=500000 partitions=24
 
-start_dev 1
+start_dev 1 "$partitions"
 produce "$events" 11
 
 # The topic holds exactly the file's events (order differs across partitions).
