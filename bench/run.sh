@@ -54,7 +54,7 @@ else
     runs=${runs:-3}; events=${events:-2000000}
     overlap_events=300000; latency_events=1000000; latency_rate=200000
     rss_events=1000000; ckpt_events=1000000; ckpt_users="1000 10000 100000"; recovery_events=3000000
-    decode_events=200000; ckpt_interval=1000; paced_secs=4; kafka_events=100000
+    decode_events=200000; ckpt_interval=1000; paced_secs=4; kafka_events=500000
 fi
 job=$root/jobs/clickstream.yaml
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-XXXXXX")
@@ -119,9 +119,13 @@ fi
 # end (final checkpoint and commit included); wall_eps also counts start-up
 # and the consumer group join. kafka-dev is librdkafka's mock cluster, which
 # keeps at most 5 MiB (or 100,000 message sets) per partition and drops the
-# oldest beyond that: the input stays at 100,000 events, and the first run's
-# committed results are read back and checked with `sluice verify`
-# (kafka.verified) so that a number never comes from a partial input.
+# oldest beyond that: the topic gets a partition per 20,000 events, and the
+# first run's committed results are read back and checked with `sluice
+# verify` (kafka.verified) so that a number never comes from a partial input.
+# Events and results are Avro (Confluent framing) when `gen --format` exists.
+# Four consumers (kafka_source.parallelism=4) for two workers: each consumer
+# has one fetch in flight, and against the mock one consumer's fetch round
+# trips cap it near 150,000 events/s.
 kafka_ts_ms() { date -u -d "$(sed -n "s/^\([0-9T:.-]*\)Z .*$1.*/\1/p" "$2" | head -1)Z" +%s%3N; }
 if "$sluice" gen --help 2>/dev/null | grep -q -- '--brokers' && "$sluice" run --help 2>/dev/null | grep -q -- '--bounded'; then
     kafka_format=json
@@ -131,7 +135,8 @@ if "$sluice" gen --help 2>/dev/null | grep -q -- '--brokers' && "$sluice" run --
         gen_format=(--format avro)
     fi
     log "kafka: $kafka_events events through kafka-dev, $kafka_format, exactly-once, x $runs"
-    "$sluice" kafka-dev >"$tmp/dev.out" 2>"$tmp/dev.log" &
+    "$sluice" kafka-dev --partitions-events $(( (kafka_events + 19999) / 20000 < 6 ? 6 : (kafka_events + 19999) / 20000 )) \
+        >"$tmp/dev.out" 2>"$tmp/dev.log" &
     dev_pid=$!
     trap 'kill $dev_pid 2>/dev/null; wait $dev_pid 2>/dev/null; rm -rf "$tmp"' EXIT
     for _ in $(seq 100); do [ -s "$tmp/dev.out" ] && break; sleep 0.1; done
@@ -141,8 +146,10 @@ if "$sluice" gen --help 2>/dev/null | grep -q -- '--brokers' && "$sluice" run --
     : >"$tmp/kwall"
     for i in $(seq "$runs"); do
         t0=$(date +%s%3N)
-        "$sluice" run "$job" --brokers "$brokers" --bounded --http-port 0 --parallelism 1 --checkpoint-dir "$tmp/kck$i" \
-            --set job.id="bench-$i" --set source.format=$kafka_format 2>"$tmp/k.log" >/dev/null ||
+        "$sluice" run "$job" --brokers "$brokers" --bounded --http-port 0 --parallelism 2 --checkpoint-dir "$tmp/kck$i" \
+            --set kafka_source.parallelism=4 --set kafka.session.timeout.ms=6000 \
+            --set job.id="bench-$i" --set source.format=$kafka_format --set sink.format=$kafka_format \
+            2>"$tmp/k.log" >/dev/null ||
             { cat "$tmp/k.log" >&2; exit 1; }
         t1=$(date +%s%3N)
         assigned=$(kafka_ts_ms 'assigned [0-9]* partition' "$tmp/k.log")
@@ -241,7 +248,10 @@ fi
 for mult in 1 100; do
     users=$((1000 * mult))
     log "memory: $rss_events events, $users users"
-    /usr/bin/time -v "$sluice" run "$job" --http-port 0 --set sink.type=null --set generator.events="$rss_events" \
+    # The generator source: the job's default source is the embedded Kafka
+    # cluster, whose in-memory topics would be counted as the engine's.
+    /usr/bin/time -v "$sluice" run "$job" --http-port 0 --set source.type=generator --set sink.type=null \
+        --set generator.events="$rss_events" \
         --set generator.users=$users 2>"$tmp/rss.log" >/dev/null
     put "memory.users_x${mult}_peak_rss_kb" "$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tmp/rss.log")"
 done

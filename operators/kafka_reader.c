@@ -13,6 +13,7 @@
 #include "engine/metrics.h"
 #include "engine/watermark.h"
 #include "operators/kafka_conf.h"
+#include "operators/kafka_handover.h"
 #include "operators/kafka_metadata.h"
 #include "operators/kafka_offsets.h"
 
@@ -36,6 +37,7 @@ typedef struct kpos {
 struct sl_kafka_reader {
     rd_kafka_t *rk;
     char *topic;
+    char *group;                   /* job.id: the consumer group */
     char name[48];                 /* log component: "kafka_source#N" */
     sl_event_decode_fn decode;
     sl_event_decoder *decoder;     /* when set, used instead of decode */
@@ -97,7 +99,12 @@ static int set_start_offsets(sl_kafka_reader *r, rd_kafka_topic_partition_list_t
     for (int i = 0; i < parts->cnt; i++) {
         rd_kafka_topic_partition_t *p = &parts->elems[i];
         kpos *pos = find_restored(r, p->partition);
-        if (pos) p->offset = pos->offset;
+        int64_t handed = -1;
+        /* A sibling reader that had the partition earlier in this run knows
+         * a newer position than any checkpoint. */
+        if (sl_kafka_handover_get(r->group, r->topic, p->partition, &handed) && (!pos || handed > pos->offset))
+            p->offset = handed;
+        else if (pos) p->offset = pos->offset;
         else if (r->start == START_EARLIEST) p->offset = RD_KAFKA_OFFSET_BEGINNING;
         else if (r->start == START_LATEST) p->offset = RD_KAFKA_OFFSET_END;
         else rd_kafka_topic_partition_list_add(by_time, p->topic, p->partition)->offset = r->start_ms;
@@ -152,7 +159,10 @@ static void drop_part(sl_kafka_reader *r, int32_t partition) {
     if (!kp) return;
     /* Keep its position so that a snapshot taken before the new owner reports
      * it still carries it (see docs/kafka.md, "Rebalances"). */
-    if (kp->next_offset >= 0) remember_position(r, partition, kp->next_offset);
+    if (kp->next_offset >= 0) {
+        remember_position(r, partition, kp->next_offset);
+        sl_kafka_handover_put(r->group, r->topic, partition, kp->next_offset);
+    }
     *kp = r->parts[--r->n_parts];
     sl_wm_input_remove(r->wm, partition);
 }
@@ -231,6 +241,7 @@ static sl_err read_settings(sl_kafka_reader *r, const sl_conf *conf, char *errst
         return err;
     const char *topic = sl_conf_get(conf, "kafka_source.topic");
     r->topic = strdup(topic && *topic ? topic : "clickstream-events");
+    r->group = strdup(sl_kafka_job_id(conf));
     r->wm = sl_wm_tracker_new(ooo, idle);
     return SL_OK;
 }
@@ -428,7 +439,14 @@ sl_source_status sl_kafka_reader_poll(sl_kafka_reader *r, sl_batch *out, sl_batc
     }
     *watermark = sl_wm_current(r->wm, now);
     if (placed) return status;
-    if (r->bounded && !r->pending && all_partitions_done(r)) return SL_SOURCE_END;
+    if (r->bounded && !r->pending && all_partitions_done(r)) {
+        /* Our consumer stays in the group until the job ends; should the
+         * group move these partitions to a sibling meanwhile, it starts at
+         * their ends. */
+        for (size_t i = 0; i < r->n_parts; i++)
+            sl_kafka_handover_put(r->group, r->topic, r->parts[i].partition, r->parts[i].next_offset);
+        return SL_SOURCE_END;
+    }
     return SL_SOURCE_IDLE;
 }
 
@@ -530,5 +548,6 @@ void sl_kafka_reader_free(sl_kafka_reader *r) {
     free(r->parts);
     free(r->restored);
     free(r->topic);
+    free(r->group);
     free(r);
 }

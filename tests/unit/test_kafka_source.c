@@ -8,6 +8,7 @@
 
 #include "engine/operator.h"
 #include "operators/kafka_dev_cluster.h"
+#include "operators/kafka_handover.h"
 #include "operators/kafka_offsets.h"
 #include "operators/kafka_reader.h"
 #include "kafka_test_cluster.h"
@@ -69,6 +70,7 @@ static int teardown(void **state) {
     sl_conf_destroy(f->conf);
     sl_kafka_dev_stop(f->dev);
     sl_kafka_offsets_reset();
+    sl_kafka_handover_reset();
     free(f);
     return 0;
 }
@@ -162,6 +164,28 @@ static void test_snapshot_restore_gives_union_without_duplicates(void **state) {
     assert_non_null(strstr(errstr, "truncated"));
     sl_kafka_reader_free(r);
     sl_buf_free(&snap);
+}
+
+/* kafka_source.parallelism > 1: when the group moves partitions from one
+ * reader of this process to another mid-run, the new owner continues where
+ * the old one stopped, though no offset was committed (no checkpoint yet). */
+static void test_partitions_moving_between_readers_continue(void **state) {
+    fixture *f = *state;
+    produce_events(sl_kafka_dev_bootstrap(f->dev), SL_TOPIC_EVENTS);
+    f->conf = reader_conf(sl_kafka_dev_bootstrap(f->dev), "src-handover", "true", 60000);
+    char errstr[512];
+    sl_kafka_reader *first = sl_kafka_reader_new(f->conf, 0, kt_decode, errstr, sizeof(errstr));
+    assert_non_null(first);
+    int64_t wm;
+    int read_first = drain(f, first, N_EVENTS / 3, &wm);
+    assert_true(read_first >= N_EVENTS / 3 && read_first < N_EVENTS);
+    sl_kafka_reader_free(first);   /* leaves the group: its partitions are revoked */
+
+    sl_kafka_reader *second = sl_kafka_reader_new(f->conf, 1, kt_decode, errstr, sizeof(errstr));
+    assert_non_null(second);
+    assert_int_equal(read_first + drain(f, second, 0, &wm), N_EVENTS);
+    assert_each_seen_once(f);
+    sl_kafka_reader_free(second);
 }
 
 static void test_bad_values_become_dead_letters(void **state) {
@@ -273,6 +297,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_bounded_reads_exactly_n, setup, teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_restore_gives_union_without_duplicates, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partitions_moving_between_readers_continue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_values_become_dead_letters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idle_partition_stops_holding_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_settings_are_reported, setup, teardown),
