@@ -59,38 +59,35 @@ done
 echo "forwarded: a $(ingested "$work/a1.log"), b $(ingested "$work/b1.log") of $events" >&2
 check_exact
 
-echo "== 2. the aggregating process leaves mid-run" >&2
-# A fresh cluster and checkpoint directory, the same events.
-kill "$dev_pid"; wait "$dev_pid" 2>/dev/null || true
-rm -rf "$work/ckpt" "$work/control"
-start_dev 1
-produce "$events" 21
-scale_out a2 --max-rate 5000; a=$last_pid
-wait_for_log "$work/a2.log" "aggregating" 20
-scale_out b2 --max-rate 5000; b=$last_pid
-wait_for_log "$work/b2.log" "assigned [1-9] partition" 30   # the group has rebalanced over both
-sleep 1
-kill -TERM "$a"
-wait "$a" || fail "process a exited $? after SIGTERM: $(grep -v librdkafka "$work/a2.log" | tail -3)"
-wait "$b" || fail "process b exited $?: $(grep -v librdkafka "$work/b2.log" | tail -3)"
-grep -q "checkpoint .* restored" "$work/b2.log" || fail "b did not take over the aggregation from a's checkpoint"
-[ "$(grep -c 'assigned [1-9] partition' "$work/b2.log")" -ge 2 ] || fail "b did not get a's partitions in a rebalance"
-echo "forwarded: a $(ingested "$work/a2.log"), b $(ingested "$work/b2.log") of $events; $(grep -h -o 'dropped [0-9]* record' "$work"/b2.log || echo 'dropped 0 record')(s) forwarded twice" >&2
-check_exact
+# takeover PART SIGNAL: on a fresh cluster with the same events, process a
+# aggregates and b joins (both throttled, so the run lasts); once the group
+# has spread over both, a gets SIGNAL. b must get a's partitions in a
+# rebalance, take over the aggregation from the shared checkpoints, and
+# finish alone with exact results.
+takeover() {
+    local part=$1 sig=$2
+    kill "$dev_pid"; wait "$dev_pid" 2>/dev/null || true
+    rm -rf "$work/ckpt" "$work/control"
+    start_dev 1
+    produce "$events" 21
+    scale_out "a$part" --max-rate 5000; a=$last_pid
+    wait_for_log "$work/a$part.log" "checkpoint [0-9]* complete" 20
+    scale_out "b$part" --max-rate 5000; b=$last_pid
+    wait_for_log "$work/b$part.log" "assigned [1-9] partition" 30   # the group has rebalanced over both
+    sleep 1
+    kill "-$sig" "$a"
+    local rc=0
+    wait "$a" || rc=$?
+    [ "$sig" = KILL ] || [ "$rc" = 0 ] || fail "process a exited $rc after SIG$sig: $(grep -v librdkafka "$work/a$part.log" | tail -3)"
+    wait "$b" || fail "process b exited $?: $(grep -v librdkafka "$work/b$part.log" | tail -3)"
+    grep -q "checkpoint .* restored" "$work/b$part.log" || fail "b did not take over the aggregation from a's checkpoints"
+    [ "$(grep -c 'assigned [1-9] partition' "$work/b$part.log")" -ge 2 ] || fail "b did not get a's partitions in a rebalance"
+    echo "forwarded: a $(ingested "$work/a$part.log"), b $(ingested "$work/b$part.log") of $events;" \
+        "$(grep -h -o 'dropped [0-9]* record' "$work/b$part.log" || echo 'dropped 0 record')(s) forwarded twice" >&2
+    check_exact
+}
 
-echo "== 3. the aggregating process is killed (SIGKILL) mid-run" >&2
-kill "$dev_pid"; wait "$dev_pid" 2>/dev/null || true
-rm -rf "$work/ckpt" "$work/control"
-start_dev 1
-produce "$events" 21
-scale_out a3 --max-rate 5000; a=$last_pid
-wait_for_log "$work/a3.log" "checkpoint [0-9]* complete" 20
-scale_out b3 --max-rate 5000; b=$last_pid
-wait_for_log "$work/b3.log" "assigned [1-9] partition" 30
-sleep 1
-kill -KILL "$a"
-wait "$a" 2>/dev/null || true
-wait "$b" || fail "process b exited $?: $(grep -v librdkafka "$work/b3.log" | tail -3)"
-grep -q "checkpoint .* restored" "$work/b3.log" || fail "b did not take over the aggregation after a was killed"
-echo "b forwarded $(ingested "$work/b3.log"); $(grep -h -o 'dropped [0-9]* record' "$work"/b3.log || echo 'dropped 0 record')(s) forwarded twice" >&2
-check_exact
+echo "== 2. the aggregating process leaves mid-run (SIGTERM)" >&2
+takeover 2 TERM
+echo "== 3. the aggregating process is killed mid-run (SIGKILL)" >&2
+takeover 3 KILL
