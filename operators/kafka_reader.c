@@ -54,6 +54,7 @@ struct sl_kafka_reader {
     rd_kafka_message_t *pending;   /* polled, but its output batch was full */
     char fatal[512];               /* an error found inside a librdkafka callback */
     const sl_operator_ctx *ready_ctx;   /* /readyz: not ready until the group assigns us */
+    bool closing;                  /* in sl_kafka_reader_free: assignments are only acknowledged */
 };
 
 static int64_t wall_ms(void) {
@@ -183,7 +184,18 @@ void sl_kafka_reader_set_readiness(sl_kafka_reader *r, const sl_operator_ctx *ct
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
                          void *opaque) {
     sl_kafka_reader *r = opaque;
-    bool cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
+    /* NULL while the consumer closes: a reader that stopped polling at the
+     * end of its bounded input can still be handed partitions then. */
+    const char *protocol = rd_kafka_rebalance_protocol(rk);
+    bool cooperative = protocol && !strcmp(protocol, "COOPERATIVE");
+    if (r->closing && err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        /* Take nothing on (no broker queries while closing): acknowledge
+         * the step so that the close can go on and revoke it. */
+        rd_kafka_error_t *e = cooperative ? rd_kafka_incremental_assign(rk, parts) : NULL;
+        if (!cooperative) rd_kafka_assign(rk, parts);
+        if (e) rd_kafka_error_destroy(e);
+        return;
+    }
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         int64_t now = wall_ms();
         if (set_start_offsets(r, parts) == 0)
@@ -541,6 +553,7 @@ void sl_kafka_reader_free(sl_kafka_reader *r) {
     if (!r) return;
     if (r->pending) rd_kafka_message_destroy(r->pending);
     if (r->rk) {
+        r->closing = true;
         rd_kafka_consumer_close(r->rk);
         rd_kafka_destroy(r->rk);
     }

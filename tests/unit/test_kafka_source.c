@@ -188,6 +188,29 @@ static void test_partitions_moving_between_readers_continue(void **state) {
     sl_kafka_reader_free(second);
 }
 
+/* A reader that reached the end of its bounded input stops polling but stays
+ * in the group until the job ends. When a sibling joins meanwhile, the group
+ * (after the session timeout) hands the sibling those partitions: it must
+ * start at their ends, and closing the finished reader -- which may be given
+ * partitions again while it closes -- must be safe. */
+static void test_finished_reader_hands_its_partitions_on(void **state) {
+    fixture *f = *state;
+    produce_events(sl_kafka_dev_bootstrap(f->dev), SL_TOPIC_EVENTS);
+    f->conf = reader_conf(sl_kafka_dev_bootstrap(f->dev), "src-finished", "true", 60000);
+    char errstr[512];
+    sl_kafka_reader *finished = sl_kafka_reader_new(f->conf, 0, kt_decode, errstr, sizeof(errstr));
+    assert_non_null(finished);
+    int64_t wm;
+    assert_int_equal(drain(f, finished, 0, &wm), N_EVENTS);
+
+    sl_kafka_reader *late = sl_kafka_reader_new(f->conf, 1, kt_decode, errstr, sizeof(errstr));
+    assert_non_null(late);
+    assert_int_equal(drain(f, late, 0, &wm), 0);   /* END once the group gave it everything: nothing re-read */
+    assert_each_seen_once(f);
+    sl_kafka_reader_free(finished);
+    sl_kafka_reader_free(late);
+}
+
 static void test_bad_values_become_dead_letters(void **state) {
     fixture *f = *state;
     const char *b = sl_kafka_dev_bootstrap(f->dev);
@@ -298,6 +321,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_bounded_reads_exactly_n, setup, teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_restore_gives_union_without_duplicates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partitions_moving_between_readers_continue, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_finished_reader_hands_its_partitions_on, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_values_become_dead_letters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idle_partition_stops_holding_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_settings_are_reported, setup, teardown),
