@@ -15,7 +15,6 @@
 set -euo pipefail
 . "$(dirname "$0")/kafka_helpers.sh"
 events=100000
-[ "${SLUICE_LONG_TESTS:-0}" = 1 ] && events=500000
 
 # scale_out NAME ARGS...: one process of the job in the background; its pid in $last_pid.
 scale_out() {
