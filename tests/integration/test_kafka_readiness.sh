@@ -39,8 +39,9 @@ uniq "$work/readyz.txt" | sed 's/^/readyz: /'
 grep -q '^503 .*"reason":"kafka#0 is waiting for partition assignment"' "$work/readyz.txt" ||
     fail "no 503 naming the partition assignment before the job was ready"
 # Order: every 'waiting for partition assignment' answer comes before the first 200.
-first_wait=$(grep -n 'waiting for partition assignment' "$work/readyz.txt" | head -1 | cut -d: -f1)
-first_ok=$(grep -n '^200 ' "$work/readyz.txt" | head -1 | cut -d: -f1)
+# grep -m1, not `| head -1`: head leaving early can SIGPIPE grep, which pipefail turns into a silent exit.
+first_wait=$(grep -m1 -n 'waiting for partition assignment' "$work/readyz.txt" | cut -d: -f1)
+first_ok=$(grep -m1 -n '^200 ' "$work/readyz.txt" | cut -d: -f1)
 last_wait=$(grep -n 'waiting for partition assignment' "$work/readyz.txt" | tail -1 | cut -d: -f1)
 [ "$first_wait" -lt "$first_ok" ] && [ "$last_wait" -lt "$first_ok" ] || fail "readiness went back and forth"
 grep -q '"status":"ready"' "$work/body.json" || fail "200 body: $(cat "$work/body.json")"
