@@ -73,6 +73,19 @@ fail:
     return NULL;
 }
 
+rd_kafka_conf_t *sl_kafka_consumer_conf_build(const sl_conf *conf, const char *group, const sl_kafka_prop *defaults,
+                                              char *errstr, size_t errstr_size) {
+    const sl_kafka_prop forced[] = {
+        {"group.id", group},
+        {"enable.auto.commit", "false"},
+        {"enable.auto.offset.store", "false"},
+        {"isolation.level", "read_committed"},
+        {"enable.partition.eof", "true"},
+        {NULL, NULL},
+    };
+    return sl_kafka_conf_build(conf, NULL, defaults, forced, errstr, errstr_size);
+}
+
 const char *sl_kafka_job_id(const sl_conf *conf) {
     const char *id = sl_conf_get(conf, "job.id");
     if (id && *id) return id;

@@ -28,6 +28,15 @@ rd_kafka_conf_t *sl_kafka_conf_build(const sl_conf *conf, const char *brokers,
                                      const sl_kafka_prop *defaults, const sl_kafka_prop *forced,
                                      char *errstr, size_t errstr_size);
 
+/* A consumer's configuration: sl_kafka_conf_build with, forced, what every
+ * sluice consumer's guarantees rest on -- group.id = group; positions come
+ * from checkpoints (or, for the scale-out ingest, explicit commits), so no
+ * auto commit and no automatic offset store; read_committed, which hides
+ * aborted transactions' output on a real broker; end-of-partition events,
+ * which bounded runs end on. */
+rd_kafka_conf_t *sl_kafka_consumer_conf_build(const sl_conf *conf, const char *group, const sl_kafka_prop *defaults,
+                                              char *errstr, size_t errstr_size);
+
 /* job.id, falling back to job.name: the consumer group and the prefix of
  * transactional ids. */
 const char *sl_kafka_job_id(const sl_conf *conf);

@@ -91,7 +91,8 @@ static void produce(ingest_thread *t, int32_t source_partition, const sl_buf *va
     sl_kafka_ingest *in = t->owner;
     for (;;) {
         rd_kafka_resp_err_t err = rd_kafka_producev(in->producer, RD_KAFKA_V_TOPIC(in->exchange_topic),
-                                                    RD_KAFKA_V_PARTITION(source_partition % in->exchange_partitions), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                                    RD_KAFKA_V_PARTITION(source_partition % in->exchange_partitions),
+                                                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                                                     RD_KAFKA_V_VALUE(value->data, value->len), RD_KAFKA_V_END);
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
         if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -302,16 +303,9 @@ static void *ingest_main(void *arg) {
 
 /* ---- setup ---- */
 
-static rd_kafka_t *new_client(const sl_conf *conf, rd_kafka_type_t type, const sl_kafka_prop *defaults,
-                              const sl_kafka_prop *forced, void *opaque, char *errstr, size_t errstr_size) {
-    /* A partition the group has no position for starts at kafka_source.start. */
-    const char *start = sl_conf_get(conf, "kafka_source.start");
-    const sl_kafka_prop consumer_defaults[] = {
-        {"auto.offset.reset", start && !strcmp(start, "latest") ? "latest" : "earliest"},
-        {NULL, NULL},
-    };
-    rd_kafka_conf_t *rkc = sl_kafka_conf_build(conf, NULL, type == RD_KAFKA_CONSUMER ? consumer_defaults : defaults,
-                                               forced, errstr, errstr_size);
+/* The producer or one thread's consumer; rkc is consumed. */
+static rd_kafka_t *new_client(rd_kafka_conf_t *rkc, rd_kafka_type_t type, void *opaque, char *errstr,
+                              size_t errstr_size) {
     if (!rkc) return NULL;
     rd_kafka_conf_set_opaque(rkc, opaque);
     if (type == RD_KAFKA_PRODUCER) rd_kafka_conf_set_dr_msg_cb(rkc, on_delivery);
@@ -354,12 +348,14 @@ static sl_err read_settings(sl_kafka_ingest *in, const sl_conf *conf, char *errs
 }
 
 static sl_err check_topics(sl_kafka_ingest *in, char *errstr, size_t errstr_size) {
-    rd_kafka_resp_err_t err = sl_kafka_topic_partition_count(in->producer, in->source_topic, INGEST_QUERY_MS, &in->source_partitions);
+    rd_kafka_resp_err_t err =
+        sl_kafka_topic_partition_count(in->producer, in->source_topic, INGEST_QUERY_MS, &in->source_partitions);
     if (err)
         return sl_errf(SL_ERR_KAFKA, errstr, errstr_size,
                        "scale-out ingest: cannot read the metadata of topic %s: %s (create it with `sluice topics "
                        "create`)", in->source_topic, rd_kafka_err2str(err));
-    if ((err = sl_kafka_topic_partition_count(in->producer, in->exchange_topic, INGEST_QUERY_MS, &in->exchange_partitions)))
+    if ((err = sl_kafka_topic_partition_count(in->producer, in->exchange_topic, INGEST_QUERY_MS,
+                                              &in->exchange_partitions)))
         return sl_errf(SL_ERR_KAFKA, errstr, errstr_size,
                        "scale-out ingest: exchange topic %s: %s (create it, e.g. with as many partitions "
                        "as the source topic; see docs/kafka.md)", in->exchange_topic, rd_kafka_err2str(err));
@@ -368,22 +364,20 @@ static sl_err check_topics(sl_kafka_ingest *in, char *errstr, size_t errstr_size
 
 static sl_err start_thread(sl_kafka_ingest *in, ingest_thread *t, size_t index, sl_metrics *metrics, char *errstr,
                            size_t errstr_size) {
-    static const char *const subscribe_forced[][2] = {{"enable.auto.commit", "false"},
-                                                      {"enable.auto.offset.store", "false"},
-                                                      {"isolation.level", "read_committed"},
-                                                      {"enable.partition.eof", "true"}};
-    sl_kafka_prop forced[6];
-    size_t n = 0;
-    forced[n++] = (sl_kafka_prop){"group.id", sl_kafka_job_id(in->conf)};
-    for (size_t i = 0; i < sizeof(subscribe_forced) / sizeof(subscribe_forced[0]); i++)
-        forced[n++] = (sl_kafka_prop){subscribe_forced[i][0], subscribe_forced[i][1]};
-    forced[n] = (sl_kafka_prop){NULL, NULL};
+    /* A partition the group has no position for starts at kafka_source.start. */
+    const char *start = sl_conf_get(in->conf, "kafka_source.start");
+    const sl_kafka_prop defaults[] = {
+        {"auto.offset.reset", start && !strcmp(start, "latest") ? "latest" : "earliest"},
+        {NULL, NULL},
+    };
     t->owner = in;
     snprintf(t->name, sizeof(t->name), "ingest#%zu", index);
     sl_arena_init(&t->scratch, 4096);
     sl_err err = sl_event_decoder_new(in->conf, metrics, &t->decoder, errstr, errstr_size);
     if (err) return err;
-    if (!(t->consumer = new_client(in->conf, RD_KAFKA_CONSUMER, NULL, forced, t, errstr, errstr_size))) return SL_ERR_KAFKA;
+    rd_kafka_conf_t *rkc =
+        sl_kafka_consumer_conf_build(in->conf, sl_kafka_job_id(in->conf), defaults, errstr, errstr_size);
+    if (!(t->consumer = new_client(rkc, RD_KAFKA_CONSUMER, t, errstr, errstr_size))) return SL_ERR_KAFKA;
     rd_kafka_poll_set_consumer(t->consumer);
     rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(sub, in->source_topic, RD_KAFKA_PARTITION_UA);
@@ -409,7 +403,9 @@ sl_kafka_ingest *sl_kafka_ingest_start(const sl_conf *conf, sl_metrics *metrics,
     static const sl_kafka_prop producer_forced[] = {
         {"enable.idempotence", "true"}, {"acks", "all"}, {NULL, NULL}};
     if (read_settings(in, conf, errstr, errstr_size) ||
-        !(in->producer = new_client(conf, RD_KAFKA_PRODUCER, producer_defaults, producer_forced, in, errstr, errstr_size)) ||
+        !(in->producer = new_client(sl_kafka_conf_build(conf, NULL, producer_defaults, producer_forced, errstr,
+                                                        errstr_size),
+                                    RD_KAFKA_PRODUCER, in, errstr, errstr_size)) ||
         check_topics(in, errstr, errstr_size)) {
         sl_kafka_ingest_free(in);
         return NULL;
@@ -423,8 +419,9 @@ sl_kafka_ingest *sl_kafka_ingest_start(const sl_conf *conf, sl_metrics *metrics,
             return NULL;
         }
     }
-    sl_log_info("ingest", "forwarding %s (%d partitions) to %s (%d partitions) with %zu consumer(s) in group %s%s", in->source_topic,
-                (int)in->source_partitions, in->exchange_topic, (int)in->exchange_partitions, in->n_threads, sl_kafka_job_id(conf),
+    sl_log_info("ingest", "forwarding %s (%d partitions) to %s (%d partitions) with %zu consumer(s) in group %s%s",
+                in->source_topic, (int)in->source_partitions, in->exchange_topic, (int)in->exchange_partitions,
+                in->n_threads, sl_kafka_job_id(conf),
                 in->bounded ? ", up to the end offsets at assignment (bounded)" : "");
     return in;
 }

@@ -272,18 +272,8 @@ static sl_err create_consumer(sl_kafka_reader *r, const sl_conf *conf, char *err
         {"statistics.interval.ms", "5000"},   /* consumer lag for /metrics */
         {NULL, NULL},
     };
-    /* Positions come from checkpoints and commits from the sink's
-     * transaction, never from the consumer itself; read_committed hides
-     * output of aborted transactions on a real broker. */
-    const sl_kafka_prop forced[] = {
-        {"group.id", sl_kafka_job_id(conf)},
-        {"enable.auto.commit", "false"},
-        {"enable.auto.offset.store", "false"},
-        {"isolation.level", "read_committed"},
-        {"enable.partition.eof", "true"},
-        {NULL, NULL},
-    };
-    rd_kafka_conf_t *rkc = sl_kafka_conf_build(conf, NULL, defaults, forced, errstr, errstr_size);
+    /* Commits go with the sink's transaction, never from the consumer. */
+    rd_kafka_conf_t *rkc = sl_kafka_consumer_conf_build(conf, r->group, defaults, errstr, errstr_size);
     if (!rkc) return SL_ERR_INVALID_ARG;
     char reason[512];
     if (rd_kafka_conf_get(rkc, "bootstrap.servers", reason, &(size_t){sizeof(reason)}) != RD_KAFKA_CONF_OK ||

@@ -115,19 +115,12 @@ static sl_err exchange_init(sl_operator_ctx *ctx, void **self, char *errstr, siz
     s->wm = sl_wm_tracker_new(ooo, 0);
     char group[300];
     snprintf(group, sizeof(group), "%s-aggregate", sl_kafka_job_id(ctx->conf));
-    const sl_kafka_prop forced[] = {
-        {"group.id", group},   /* never joined: the partition is assigned, positions live in checkpoints */
-        {"enable.auto.commit", "false"},
-        {"enable.auto.offset.store", "false"},
-        {"isolation.level", "read_committed"},
-        {"enable.partition.eof", "true"},
-        /* A position that is out of range can only be the start of a topic
-         * created a moment ago; never skip to the end. */
-        {"auto.offset.reset", "earliest"},
-        {NULL, NULL},
-    };
-    rd_kafka_conf_t *rkc = sl_kafka_conf_build(ctx->conf, NULL, NULL, forced, errstr, errstr_size);
+    /* The group is never joined: partitions are assigned, positions live in
+     * checkpoints. A position out of range can only be the start of a topic
+     * created a moment ago, so never skip to the end, whatever kafka.* says. */
+    rd_kafka_conf_t *rkc = sl_kafka_consumer_conf_build(ctx->conf, group, NULL, errstr, errstr_size);
     char reason[512];
+    if (rkc) rd_kafka_conf_set(rkc, "auto.offset.reset", "earliest", reason, sizeof(reason));
     err = SL_ERR_KAFKA;
     if (rkc && !(s->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, rkc, reason, sizeof(reason)))) {
         rd_kafka_conf_destroy(rkc);
