@@ -13,19 +13,32 @@ typedef struct pane_summary {
     uint32_t events;
 } pane_summary;
 
-typedef struct page_count {
-    uint32_t page;                    /* page number */
-    uint32_t panes;                   /* the session's panes in the window that visited it */
-} page_count;
+/* The pages a session's panes in the window visited, each with the number of
+ * those panes: dense arrays (the hot loop of a duration change walks `ids`)
+ * and an open-addressing index page -> position + 1 (0: empty slot). */
+typedef struct page_counts {
+    uint32_t *ids, *panes;
+    uint32_t n, cap;
+    uint32_t *slots;
+    uint32_t slot_mask;               /* slots has slot_mask + 1 entries (0: none yet) */
+} page_counts;
 
 typedef struct session {
     uint64_t hash;
     pane_summary *ring;               /* oldest at head; cap is a power of two */
     uint32_t head, n, cap;
-    page_count *pages;
-    uint32_t n_pages, cap_pages;
+    page_counts pages;
     uint64_t events;
 } session;
+
+/* What a session adds to the page sums: its duration to each of its pages,
+ * one entry (and perhaps a bounce) to its entry page. */
+typedef struct contribution {
+    bool on;
+    int64_t duration;
+    uint32_t entry_page;
+    bool bounced;
+} contribution;
 
 struct sl_session_agg {
     sl_hash_index session_index;      /* session hash -> sessions[] */
@@ -45,11 +58,15 @@ sl_session_agg *sl_session_agg_new(void) {
     return a;
 }
 
+static void session_free(session *s) {
+    free(s->ring);
+    free(s->pages.ids);
+    free(s->pages.panes);
+    free(s->pages.slots);
+}
+
 static void free_sessions(sl_session_agg *a) {
-    for (uint32_t i = 0; i < a->n_sessions; i++) {
-        free(a->sessions[i].ring);
-        free(a->sessions[i].pages);
-    }
+    for (uint32_t i = 0; i < a->n_sessions; i++) session_free(&a->sessions[i]);
     a->n_sessions = a->live = 0;
     sl_hash_index_clear(&a->session_index);
 }
@@ -102,34 +119,113 @@ static uint32_t page_number(sl_session_agg *a, uint64_t hash) {
     return i;
 }
 
-/* Add (sign 1) or take out (sign -1) what session s adds to the page sums. */
-static void contribute(sl_session_agg *a, const session *s, int64_t sign) {
-    if (!s->n) return;
-    const pane_summary *oldest = &s->ring[s->head];
-    const pane_summary *newest = &s->ring[(s->head + s->n - 1) & (s->cap - 1)];
-    int64_t duration = newest->max_ts - oldest->min_ts;
-    for (uint32_t k = 0; k < s->n_pages; k++) {
-        a->on_page[s->pages[k].page] += sign;
-        a->duration[s->pages[k].page] += sign * duration;
-    }
-    a->entries[oldest->entry_page] += sign;
-    if (s->events == 1) a->bounced[oldest->entry_page] += sign;
+/* ---- a session's page counts ---- */
+
+static uint32_t slot_home(const page_counts *c, uint32_t page) { return (page * 0x9E3779B1u) & c->slot_mask; }
+
+/* The slot that holds page, or the empty slot where it would go. */
+static uint32_t slot_of(const page_counts *c, uint32_t page) {
+    uint32_t i = slot_home(c, page);
+    while (c->slots[i] && c->ids[c->slots[i] - 1] != page) i = (i + 1) & c->slot_mask;
+    return i;
 }
 
-static void count_page(session *s, uint32_t page, int delta) {
-    for (uint32_t k = 0; k < s->n_pages; k++)
-        if (s->pages[k].page == page) {
-            s->pages[k].panes += (uint32_t)delta;
-            if (s->pages[k].panes == 0) s->pages[k] = s->pages[--s->n_pages];
-            return;
-        }
-    if (delta < 0) return;   /* not counted: nothing to take out */
-    if (s->n_pages == s->cap_pages) {
-        s->cap_pages = s->cap_pages ? 2 * s->cap_pages : 8;
-        s->pages = grow(s->pages, s->cap_pages, sizeof(page_count));
-    }
-    s->pages[s->n_pages++] = (page_count){page, 1};
+static void reindex(page_counts *c, uint32_t n_slots) {
+    free(c->slots);
+    c->slots = calloc(n_slots, sizeof(uint32_t));
+    if (!c->slots) abort();
+    c->slot_mask = n_slots - 1;
+    for (uint32_t k = 0; k < c->n; k++) c->slots[slot_of(c, c->ids[k])] = k + 1;
 }
+
+/* Position of page in ids, appending it with a count of 0 when absent. */
+static uint32_t counts_find_or_add(page_counts *c, uint32_t page) {
+    if (2 * (c->n + 1) > c->slot_mask + 1 || !c->slots) reindex(c, c->slots ? 2 * (c->slot_mask + 1) : 16);
+    uint32_t i = slot_of(c, page);
+    if (c->slots[i]) return c->slots[i] - 1;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 8;
+        c->ids = grow(c->ids, c->cap, sizeof(uint32_t));
+        c->panes = grow(c->panes, c->cap, sizeof(uint32_t));
+    }
+    c->ids[c->n] = page;
+    c->panes[c->n] = 0;
+    c->slots[i] = ++c->n;
+    return c->n - 1;
+}
+
+/* Take out the page at position k: close its slot's gap (backward shift:
+ * move back every later entry of the probe run whose home does not lie
+ * cyclically in (gap, j]), then move the last page into position k. */
+static void counts_remove(page_counts *c, uint32_t k) {
+    uint32_t gap = slot_of(c, c->ids[k]);
+    for (uint32_t j = (gap + 1) & c->slot_mask; c->slots[j]; j = (j + 1) & c->slot_mask) {
+        uint32_t home = slot_home(c, c->ids[c->slots[j] - 1]);
+        bool stays = gap <= j ? (gap < home && home <= j) : (gap < home || home <= j);
+        if (stays) continue;
+        c->slots[gap] = c->slots[j];
+        gap = j;
+    }
+    c->slots[gap] = 0;
+    uint32_t last = --c->n;
+    if (k == last) return;
+    c->slots[slot_of(c, c->ids[last])] = k + 1;
+    c->ids[k] = c->ids[last];
+    c->panes[k] = c->panes[last];
+}
+
+/* ---- contributions ---- */
+
+static contribution contribution_of(const session *s) {
+    if (!s->n) return (contribution){0};
+    const pane_summary *oldest = &s->ring[s->head];
+    const pane_summary *newest = &s->ring[(s->head + s->n - 1) & (s->cap - 1)];
+    return (contribution){true, newest->max_ts - oldest->min_ts, oldest->entry_page, s->events == 1};
+}
+
+/* One more (delta 1) or one fewer (-1) of the session's panes visits page.
+ * A page that joins or leaves its set is counted with the session's
+ * contribution from before the change (`old`); settle() then moves every
+ * page of the set from the old duration to the new one. */
+static void count_page(sl_session_agg *a, session *s, uint32_t page, int delta, const contribution *old) {
+    page_counts *c = &s->pages;
+    uint32_t k;
+    if (delta > 0) {
+        k = counts_find_or_add(c, page);
+        if (c->panes[k]++) return;
+        a->on_page[page]++;
+        a->duration[page] += old->duration;
+        return;
+    }
+    if (!c->n || !c->slots[k = slot_of(c, page)]) return;   /* not counted: nothing to take out */
+    k = c->slots[k] - 1;
+    if (--c->panes[k]) return;
+    a->on_page[page]--;
+    a->duration[page] -= old->duration;
+    counts_remove(c, k);
+}
+
+/* Replace the session's old contribution by its current one: the duration
+ * change reaches each of its pages in one pass. */
+static void settle(sl_session_agg *a, const session *s, const contribution *old) {
+    contribution now = contribution_of(s);
+    int64_t d = now.duration - old->duration;
+    if (d) {
+        int64_t *duration = a->duration;
+        const uint32_t *ids = s->pages.ids;
+        for (uint32_t k = 0; k < s->pages.n; k++) duration[ids[k]] += d;
+    }
+    if (old->on) {
+        a->entries[old->entry_page]--;
+        if (old->bounced) a->bounced[old->entry_page]--;
+    }
+    if (now.on) {
+        a->entries[now.entry_page]++;
+        if (now.bounced) a->bounced[now.entry_page]++;
+    }
+}
+
+/* ---- sessions ---- */
 
 static session *session_for(sl_session_agg *a, uint64_t hash) {
     bool inserted;
@@ -156,8 +252,7 @@ static void compact(sl_session_agg *a) {
     for (uint32_t i = 0; i < a->n_sessions; i++) {
         session *s = &a->sessions[i];
         if (!s->n) {
-            free(s->ring);
-            free(s->pages);
+            session_free(s);
             continue;
         }
         bool inserted;
@@ -170,7 +265,7 @@ static void compact(sl_session_agg *a) {
 void sl_session_agg_enter(sl_session_agg *a, uint64_t session_hash, const sl_session_pane_entry *e) {
     uint32_t entry = page_number(a, e->entry_page);
     session *s = session_for(a, session_hash);
-    contribute(a, s, -1);
+    contribution old = contribution_of(s);
     if (s->n == s->cap) {
         /* Unroll the ring into a twice larger one, oldest first. */
         uint32_t cap = s->cap ? 2 * s->cap : 8;
@@ -184,8 +279,8 @@ void sl_session_agg_enter(sl_session_agg *a, uint64_t session_hash, const sl_ses
     s->ring[(s->head + s->n) & (s->cap - 1)] = (pane_summary){e->pane, e->min_ts, e->max_ts, entry, e->events};
     s->n++;
     s->events += e->events;
-    for (uint32_t k = 0; k < e->n_pages; k++) count_page(s, page_number(a, e->pages[k]), 1);
-    contribute(a, s, 1);
+    for (uint32_t k = 0; k < e->n_pages; k++) count_page(a, s, page_number(a, e->pages[k]), 1, &old);
+    settle(a, s, &old);
 }
 
 void sl_session_agg_leave(sl_session_agg *a, uint64_t session_hash, const sl_session_pane_entry *e) {
@@ -193,12 +288,12 @@ void sl_session_agg_leave(sl_session_agg *a, uint64_t session_hash, const sl_ses
     if (i == UINT32_MAX) return;
     session *s = &a->sessions[i];
     if (!s->n || s->ring[s->head].pane != e->pane) return;   /* this pane never entered for it */
-    contribute(a, s, -1);
+    contribution old = contribution_of(s);
     s->head = (s->head + 1) & (s->cap - 1);
     s->n--;
     s->events -= e->events;
-    for (uint32_t k = 0; k < e->n_pages; k++) count_page(s, page_number(a, e->pages[k]), -1);
-    contribute(a, s, 1);
+    for (uint32_t k = 0; k < e->n_pages; k++) count_page(a, s, page_number(a, e->pages[k]), -1, &old);
+    settle(a, s, &old);
     if (!s->n) {
         a->live--;
         compact(a);

@@ -29,55 +29,160 @@
 #include "operators/window_core.h"
 #include "operators/window_incremental.h"
 
-/* State value: one session in one pane. */
-typedef struct session_pane {
-    int64_t min_ts, max_ts;
-    uint64_t entry_page;
+/* State value: one session, with its events pane by pane. One entry per
+ * session (not per session and pane) keeps the state's size independent of
+ * the overlap: with k panes per window a (session, pane) layout holds k times
+ * more entries than there are sessions, far beyond the CPU caches at k = 300,
+ * while a session's panes are appended and dropped at the two ends of one
+ * array here. */
+typedef struct pane_record {
+    int64_t pane, min_ts, max_ts;
+    uint64_t entry_page;              /* page hash of the earliest event */
     uint32_t events;
-    uint32_t n_pages, cap_pages;
-    uint64_t *pages;                  /* distinct page hashes visited in the pane */
-} session_pane;
+    uint32_t n_pages;                 /* its distinct pages: the next n_pages of the page log */
+} pane_record;
 
-static void pane_init(void *v) {
-    memset(v, 0, sizeof(session_pane));
-    ((session_pane *)v)->min_ts = INT64_MAX;
-    ((session_pane *)v)->max_ts = INT64_MIN;
-}
+typedef struct session_value {
+    pane_record *records;             /* [head, n): ascending pane */
+    uint32_t head, n, cap;
+    uint64_t *pages;                  /* page log, the records' pages in record order: [page_head, n_pages) */
+    uint32_t page_head, n_pages, cap_pages;
+} session_value;
 
-static size_t pane_encode(const void *v, uint8_t *buf, size_t cap) {
-    const session_pane *p = v;
-    size_t need = 8 * 3 + 4 * 2 + 8 * (size_t)p->n_pages;
+#define RECORD_BYTES (8 * 4 + 4 * 2)
+
+static void value_init(void *v) { memset(v, 0, sizeof(session_value)); }
+
+static void put_u64(uint8_t *p, uint64_t x) { memcpy(p, &x, 8); }
+static void put_u32(uint8_t *p, uint32_t x) { memcpy(p, &x, 4); }
+
+static size_t value_encode(const void *v, uint8_t *buf, size_t cap) {
+    const session_value *s = v;
+    uint32_t n = s->n - s->head, n_pages = s->n_pages - s->page_head;
+    size_t need = 8 + (size_t)n * RECORD_BYTES + 8 * (size_t)n_pages;
     if (need > cap) return need;
-    memcpy(buf, &p->min_ts, 8);
-    memcpy(buf + 8, &p->max_ts, 8);
-    memcpy(buf + 16, &p->entry_page, 8);
-    memcpy(buf + 24, &p->events, 4);
-    memcpy(buf + 28, &p->n_pages, 4);
-    memcpy(buf + 32, p->pages, 8 * (size_t)p->n_pages);
+    put_u32(buf, n);
+    put_u32(buf + 4, n_pages);
+    uint8_t *p = buf + 8;
+    for (uint32_t i = s->head; i < s->n; i++, p += RECORD_BYTES) {
+        const pane_record *r = &s->records[i];
+        put_u64(p, (uint64_t)r->pane);
+        put_u64(p + 8, (uint64_t)r->min_ts);
+        put_u64(p + 16, (uint64_t)r->max_ts);
+        put_u64(p + 24, r->entry_page);
+        put_u32(p + 32, r->events);
+        put_u32(p + 36, r->n_pages);
+    }
+    memcpy(p, s->pages + s->page_head, 8 * (size_t)n_pages);
     return need;
 }
 
-static bool pane_decode(void *v, const uint8_t *buf, size_t len) {
-    session_pane *p = v;
-    if (len < 32) return false;
-    pane_init(p);
-    memcpy(&p->min_ts, buf, 8);
-    memcpy(&p->max_ts, buf + 8, 8);
-    memcpy(&p->entry_page, buf + 16, 8);
-    memcpy(&p->events, buf + 24, 4);
-    memcpy(&p->n_pages, buf + 28, 4);
-    if (len != 32 + 8 * (size_t)p->n_pages) return false;
-    p->cap_pages = p->n_pages;
-    p->pages = p->n_pages ? malloc(8 * (size_t)p->n_pages) : NULL;
-    if (p->n_pages) memcpy(p->pages, buf + 32, 8 * (size_t)p->n_pages);
-    return true;
+static bool value_decode(void *v, const uint8_t *buf, size_t len) {
+    session_value *s = v;
+    uint32_t n, n_pages;
+    if (len < 8) return false;
+    memcpy(&n, buf, 4);
+    memcpy(&n_pages, buf + 4, 4);
+    if (len != 8 + (size_t)n * RECORD_BYTES + 8 * (size_t)n_pages) return false;
+    s->records = malloc((size_t)(n ? n : 1) * sizeof(pane_record));
+    s->pages = malloc((size_t)(n_pages ? n_pages : 1) * 8);
+    if (!s->records || !s->pages) abort();
+    s->cap = s->n = n;
+    s->cap_pages = s->n_pages = n_pages;
+    uint64_t counted = 0;
+    const uint8_t *p = buf + 8;
+    for (uint32_t i = 0; i < n; i++, p += RECORD_BYTES) {
+        pane_record *r = &s->records[i];
+        memcpy(&r->pane, p, 8);
+        memcpy(&r->min_ts, p + 8, 8);
+        memcpy(&r->max_ts, p + 16, 8);
+        memcpy(&r->entry_page, p + 24, 8);
+        memcpy(&r->events, p + 32, 4);
+        memcpy(&r->n_pages, p + 36, 4);
+        counted += r->n_pages;
+        if (i && r->pane <= s->records[i - 1].pane) return false;
+    }
+    memcpy(s->pages, p, 8 * (size_t)n_pages);
+    return counted == n_pages;
 }
 
-static void pane_destroy(void *v) { free(((session_pane *)v)->pages); }
+static void value_destroy(void *v) {
+    session_value *s = v;
+    free(s->records);
+    free(s->pages);
+}
 
-static const sl_state_value_ops SESSION_PANE_OPS = {
-    sizeof(session_pane), pane_init, pane_encode, pane_decode, pane_destroy,
+static const sl_state_value_ops SESSION_OPS = {
+    sizeof(session_value), value_init, value_encode, value_decode, value_destroy,
 };
+
+/* Drop the records older than pane `from` (their windows have all fired). */
+static void drop_records_before(session_value *s, int64_t from) {
+    while (s->head < s->n && s->records[s->head].pane < from) s->page_head += s->records[s->head++].n_pages;
+}
+
+/* Room for one more record: move the live records to the front when the
+ * dropped ones are many, else grow (amortized O(1)). */
+static void reserve_record(session_value *s) {
+    if (s->n < s->cap) return;
+    if (s->head > s->n / 2) {
+        memmove(s->records, s->records + s->head, (s->n - s->head) * sizeof(pane_record));
+        s->n -= s->head;
+        s->head = 0;
+        return;
+    }
+    s->cap = s->cap ? 2 * s->cap : 8;
+    s->records = realloc(s->records, s->cap * sizeof(pane_record));
+    if (!s->records) abort();
+}
+
+/* The same for the page log (record indexes stay valid). */
+static void reserve_page(session_value *s) {
+    if (s->n_pages < s->cap_pages) return;
+    if (s->page_head > s->n_pages / 2) {
+        memmove(s->pages, s->pages + s->page_head, (s->n_pages - s->page_head) * 8);
+        s->n_pages -= s->page_head;
+        s->page_head = 0;
+        return;
+    }
+    s->cap_pages = s->cap_pages ? 2 * s->cap_pages : 16;
+    s->pages = realloc(s->pages, s->cap_pages * 8);
+    if (!s->pages) abort();
+}
+
+/* Index of the record of `pane` (inserted, empty, when absent). Events come
+ * in nearly in time order: the search starts at the newest record. */
+static uint32_t record_for(session_value *s, int64_t pane) {
+    uint32_t i = s->n;
+    while (i > s->head && s->records[i - 1].pane > pane) i--;
+    if (i > s->head && s->records[i - 1].pane == pane) return i - 1;
+    reserve_record(s);
+    i = s->n;   /* the records may have moved: search again */
+    while (i > s->head && s->records[i - 1].pane > pane) i--;
+    memmove(&s->records[i + 1], &s->records[i], (s->n - i) * sizeof(pane_record));
+    s->records[i] = (pane_record){.pane = pane, .min_ts = INT64_MAX, .max_ts = INT64_MIN};
+    s->n++;
+    return i;
+}
+
+/* Where record i's pages start in the page log. */
+static uint32_t pages_of(const session_value *s, uint32_t i) {
+    uint32_t off = s->n_pages;
+    for (uint32_t k = s->n; k > i; k--) off -= s->records[k - 1].n_pages;
+    return off;
+}
+
+static void record_add_page(session_value *s, uint32_t i, uint64_t page) {
+    uint32_t off = pages_of(s, i), n = s->records[i].n_pages;
+    for (uint32_t k = 0; k < n; k++)
+        if (s->pages[off + k] == page) return;
+    reserve_page(s);
+    off = pages_of(s, i);
+    memmove(&s->pages[off + n + 1], &s->pages[off + n], (s->n_pages - off - n) * 8);
+    s->pages[off + n] = page;
+    s->n_pages++;
+    s->records[i].n_pages++;
+}
 
 static void add_page(uint64_t **pages, uint32_t *n, uint32_t *cap, uint64_t page) {
     for (uint32_t i = 0; i < *n; i++)
@@ -98,24 +203,36 @@ typedef struct session_acc {
     uint64_t *pages;                  /* kept across firings: no allocation in steady state */
 } session_acc;
 
+/* A session key to remove once a visit of the state is over. */
+typedef struct removal {
+    uint64_t hash;
+    uint32_t off, len;                /* its bytes in removed_keys */
+} removal;
+
 typedef struct session_metrics {
     sl_operator_ctx *ctx;
     sl_window_core core;
-    sl_state *panes;
-    /* incremental firing: the panes in the running aggregates (empty after a restore) */
+    sl_state *sessions;
+    int64_t horizon;                  /* records of older panes are no longer needed */
+    /* incremental firing: the running aggregates hold the records of the
+     * panes in [entered_lo, entered_hi) (empty after a restore) */
     sl_session_agg *agg;
-    sl_window_incremental inc;
-    int64_t visiting_pane;            /* the pane whose sessions enter or leave */
+    int64_t entered_lo, entered_hi;
+    int64_t firing_start;
     sl_emitter *firing_out;
     int64_t firing_end;
+    /* sessions left without records, removed after the visit */
+    removal *removals;
+    uint32_t n_removals, cap_removals;
+    char *removed_keys;
+    uint32_t removed_len, removed_cap;
     /* scratch for merging */
     sl_hash_index session_index;
-    session_acc *sessions;
-    uint32_t sessions_cap;
+    session_acc *accs;
+    uint32_t accs_cap;
     sl_hash_index page_index;
     sl_session_partial *partials;
     uint32_t partials_cap;
-    int64_t firing_start;
     sl_metric_handle *fired;     /* sluice_window_firings_total */
 } session_metrics;
 
@@ -132,9 +249,10 @@ static sl_err sm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t er
         return err;
     }
     m->ctx = ctx;
-    m->panes = sl_state_declare(ctx->state, "session_panes", &SESSION_PANE_OPS);
+    m->sessions = sl_state_declare(ctx->state, "sessions", &SESSION_OPS);
+    m->horizon = INT64_MIN;
     m->agg = sl_session_agg_new();
-    sl_window_incremental_init(&m->inc);
+    m->entered_lo = m->entered_hi = INT64_MIN;
     sl_hash_index_init(&m->session_index);
     sl_hash_index_init(&m->page_index);
     m->fired = sl_metrics_get(ctx->metrics, "sluice_window_firings_total", (const char *const[]){"session_metrics", NULL});
@@ -144,16 +262,18 @@ static sl_err sm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t er
 
 static void add_event(session_metrics *m, const sl_event *ev) {
     int64_t pane = sl_window_core_add(&m->core, ev->timestamp_ms, ev->page_hash, ev->page);
-    session_pane *p = sl_state_get(m->panes, ev->session_hash, ev->session_id.ptr, ev->session_id.len, pane, true);
-    if (ev->timestamp_ms < p->min_ts ||
-        (ev->timestamp_ms == p->min_ts && page_before(m, ev->page_hash, p->entry_page))) {
-        p->min_ts = ev->timestamp_ms;
-        p->entry_page = ev->page_hash;
+    session_value *s = sl_state_get(m->sessions, ev->session_hash, ev->session_id.ptr, ev->session_id.len, 0, true);
+    uint32_t i = record_for(s, pane);
+    pane_record *r = &s->records[i];
+    if (ev->timestamp_ms < r->min_ts ||
+        (ev->timestamp_ms == r->min_ts && page_before(m, ev->page_hash, r->entry_page))) {
+        r->min_ts = ev->timestamp_ms;
+        r->entry_page = ev->page_hash;
     }
-    if (ev->timestamp_ms > p->max_ts) p->max_ts = ev->timestamp_ms;
-    p->events++;
-    add_page(&p->pages, &p->n_pages, &p->cap_pages, ev->page_hash);
-    sl_state_mark_dirty(m->panes);
+    if (ev->timestamp_ms > r->max_ts) r->max_ts = ev->timestamp_ms;
+    r->events++;
+    record_add_page(s, i, ev->page_hash);
+    sl_state_mark_dirty(m->sessions);
 }
 
 static void fire(void *op, int64_t end, sl_emitter *out);
@@ -167,7 +287,6 @@ static sl_err sm_process(void *self, sl_batch *in, sl_emitter *out, char *errstr
     sl_event *events = sl_batch_events(in);
     uint32_t kept = 0;
     for (uint32_t i = 0; i < in->count; i++) {
-        sl_window_core_prefetch(&m->core, m->panes, events, in->count, i, true);
         const sl_event *ev = &events[i];
         const sl_window_spec *w = &m->core.spec;
         int64_t first_end = sl_window_first_start(w, ev->timestamp_ms) + w->size;
@@ -185,35 +304,73 @@ static sl_err sm_process(void *self, sl_batch *in, sl_emitter *out, char *errstr
     return SL_OK;
 }
 
-/* ---- firing ---- */
+/* ---- visiting every session ---- */
 
-static int visit_session(const void *key, size_t key_len, uint64_t key_hash, void *value, void *opaque) {
-    session_metrics *m = opaque;
-    const session_pane *p = value;
+/* Drop the records older than pane `from`; a session left without records
+ * is removed after the visit (a visitor must not change the state's keys). */
+static void prune(session_metrics *m, session_value *s, int64_t from, const void *key, size_t key_len,
+                  uint64_t key_hash) {
+    drop_records_before(s, from);
+    if (s->head < s->n) return;
+    if (m->n_removals == m->cap_removals) {
+        m->cap_removals = m->cap_removals ? 2 * m->cap_removals : 256;
+        m->removals = realloc(m->removals, m->cap_removals * sizeof(removal));
+    }
+    while (m->removed_len + key_len > m->removed_cap) {
+        m->removed_cap = m->removed_cap ? 2 * m->removed_cap : 4096;
+        m->removed_keys = realloc(m->removed_keys, m->removed_cap);
+    }
+    memcpy(m->removed_keys + m->removed_len, key, key_len);
+    m->removals[m->n_removals++] = (removal){key_hash, m->removed_len, (uint32_t)key_len};
+    m->removed_len += (uint32_t)key_len;
+}
+
+static void visit_sessions(session_metrics *m, sl_state_visit_fn visit) {
+    sl_state_foreach_in_namespace(m->sessions, 0, visit, m);
+    for (uint32_t i = 0; i < m->n_removals; i++)
+        sl_state_remove(m->sessions, m->removals[i].hash, m->removed_keys + m->removals[i].off, m->removals[i].len, 0);
+    m->n_removals = m->removed_len = 0;
+}
+
+/* ---- firing by merging (allowed lateness, re-fires) ---- */
+
+static session_acc *acc_for(session_metrics *m, uint64_t key_hash) {
     bool inserted;
     uint32_t i = sl_hash_index_upsert(&m->session_index, key_hash, &inserted);
-    if (i >= m->sessions_cap) {
-        uint32_t old = m->sessions_cap;
-        m->sessions_cap = m->sessions_cap ? m->sessions_cap * 2 : 256;
-        m->sessions = realloc(m->sessions, m->sessions_cap * sizeof(session_acc));
-        memset(m->sessions + old, 0, (m->sessions_cap - old) * sizeof(session_acc));
+    if (i >= m->accs_cap) {
+        uint32_t old = m->accs_cap;
+        m->accs_cap = m->accs_cap ? m->accs_cap * 2 : 256;
+        m->accs = realloc(m->accs, m->accs_cap * sizeof(session_acc));
+        memset(m->accs + old, 0, (m->accs_cap - old) * sizeof(session_acc));
     }
-    session_acc *s = &m->sessions[i];
+    session_acc *a = &m->accs[i];
     if (inserted) {
-        s->min_ts = INT64_MAX;
-        s->max_ts = INT64_MIN;
-        s->events = 0;
-        s->n_pages = 0;
+        a->min_ts = INT64_MAX;
+        a->max_ts = INT64_MIN;
+        a->events = 0;
+        a->n_pages = 0;
     }
-    if (p->min_ts < s->min_ts || (p->min_ts == s->min_ts && page_before(m, p->entry_page, s->entry_page))) {
-        s->min_ts = p->min_ts;
-        s->entry_page = p->entry_page;
+    return a;
+}
+
+/* Merge the session's records of the window [firing_start, firing_end). */
+static int visit_merge(const void *key, size_t key_len, uint64_t key_hash, void *value, void *opaque) {
+    session_metrics *m = opaque;
+    session_value *s = value;
+    prune(m, s, m->horizon, key, key_len, key_hash);
+    uint32_t off = s->page_head;
+    for (uint32_t i = s->head; i < s->n; off += s->records[i++].n_pages) {
+        const pane_record *r = &s->records[i];
+        if (r->pane < m->firing_start || r->pane >= m->firing_end) continue;
+        session_acc *a = acc_for(m, key_hash);
+        if (r->min_ts < a->min_ts || (r->min_ts == a->min_ts && page_before(m, r->entry_page, a->entry_page))) {
+            a->min_ts = r->min_ts;
+            a->entry_page = r->entry_page;
+        }
+        if (r->max_ts > a->max_ts) a->max_ts = r->max_ts;
+        a->events += r->events;
+        for (uint32_t k = 0; k < r->n_pages; k++) add_page(&a->pages, &a->n_pages, &a->cap_pages, s->pages[off + k]);
     }
-    if (p->max_ts > s->max_ts) s->max_ts = p->max_ts;
-    s->events += p->events;
-    for (uint32_t k = 0; k < p->n_pages; k++) add_page(&s->pages, &s->n_pages, &s->cap_pages, p->pages[k]);
-    (void)key;
-    (void)key_len;
     return 0;
 }
 
@@ -241,15 +398,13 @@ static void emit_partial(session_metrics *m, sl_emitter *out, const sl_session_p
 
 /* Merge every pane of the window [end - size, end) per session. */
 static void merge_and_fire(session_metrics *m, int64_t end, sl_emitter *out) {
-    int64_t start = end - m->core.spec.size;
+    m->firing_start = end - m->core.spec.size;
+    m->firing_end = end;
     sl_hash_index_clear(&m->session_index);
     sl_hash_index_clear(&m->page_index);
-    for (uint32_t i = 0; i < m->core.active.count; i++) {
-        int64_t pane = m->core.active.starts[i];
-        if (pane >= start && pane < end) sl_state_foreach_in_namespace(m->panes, pane, visit_session, m);
-    }
+    visit_sessions(m, visit_merge);
     for (uint32_t i = 0; i < m->session_index.count; i++) {
-        const session_acc *s = &m->sessions[i];
+        const session_acc *s = &m->accs[i];
         for (uint32_t k = 0; k < s->n_pages; k++) {
             sl_session_partial *p = partial_for(m, s->pages[k]);
             p->sessions++;
@@ -264,34 +419,35 @@ static void merge_and_fire(session_metrics *m, int64_t end, sl_emitter *out) {
 
 /* ---- incremental firing ---- */
 
-static sl_session_pane_entry entry_of(const session_pane *p, int64_t pane) {
-    return (sl_session_pane_entry){pane, p->min_ts, p->max_ts, p->entry_page, p->events, p->n_pages, p->pages};
+static sl_session_pane_entry entry_of(const session_value *s, uint32_t i, uint32_t page_off) {
+    const pane_record *r = &s->records[i];
+    return (sl_session_pane_entry){r->pane, r->min_ts, r->max_ts, r->entry_page, r->events, r->n_pages,
+                                   s->pages + page_off};
 }
 
-static int visit_enter(const void *key, size_t key_len, uint64_t key_hash, void *value, void *opaque) {
+/* Bring the session's part of the running aggregates from the panes
+ * [entered_lo, entered_hi) to those of [firing_start, firing_end): the
+ * records that left leave (oldest first), the new ones enter (ascending). */
+static int visit_slide(const void *key, size_t key_len, uint64_t key_hash, void *value, void *opaque) {
     session_metrics *m = opaque;
-    sl_session_pane_entry e = entry_of(value, m->visiting_pane);
-    sl_session_agg_enter(m->agg, key_hash, &e);
+    session_value *s = value;
+    int64_t leave_below = m->firing_start < m->entered_hi ? m->firing_start : m->entered_hi;
+    uint32_t i = s->head, off = s->page_head;
+    for (; i < s->n && s->records[i].pane < leave_below; off += s->records[i++].n_pages) {
+        if (s->records[i].pane < m->entered_lo) continue;
+        sl_session_pane_entry e = entry_of(s, i, off);
+        sl_session_agg_leave(m->agg, key_hash, &e);
+    }
+    int64_t enter_from = m->firing_start > m->entered_hi ? m->firing_start : m->entered_hi;
+    uint32_t j = s->n, end_off = s->n_pages;
+    while (j > i && s->records[j - 1].pane >= enter_from) end_off -= s->records[--j].n_pages;
+    for (; j < s->n && s->records[j].pane < m->firing_end; end_off += s->records[j++].n_pages) {
+        sl_session_pane_entry e = entry_of(s, j, end_off);
+        sl_session_agg_enter(m->agg, key_hash, &e);
+    }
+    /* Windows fire in order here: no later one needs the records that left. */
+    prune(m, s, m->firing_start > m->horizon ? m->firing_start : m->horizon, key, key_len, key_hash);
     return 0;
-}
-
-static int visit_leave(const void *key, size_t key_len, uint64_t key_hash, void *value, void *opaque) {
-    session_metrics *m = opaque;
-    sl_session_pane_entry e = entry_of(value, m->visiting_pane);
-    sl_session_agg_leave(m->agg, key_hash, &e);
-    return 0;
-}
-
-static void enter_pane(void *op, int64_t pane) {
-    session_metrics *m = op;
-    m->visiting_pane = pane;
-    sl_state_foreach_in_namespace(m->panes, pane, visit_enter, m);
-}
-
-static void leave_pane(void *op, int64_t pane) {
-    session_metrics *m = op;
-    m->visiting_pane = pane;
-    sl_state_foreach_in_namespace(m->panes, pane, visit_leave, m);
 }
 
 static void emit_page_sums(const sl_session_page_sums *s, void *opaque) {
@@ -301,24 +457,30 @@ static void emit_page_sums(const sl_session_page_sums *s, void *opaque) {
     emit_partial(m, m->firing_out, &p, m->firing_end);
 }
 
-/* The partials of a window are the running aggregates' page sums once its
- * panes are in them. */
+/* Without allowed lateness a pane no longer changes once a window holding
+ * it fires, and windows fire in end order (window_incremental.h): the
+ * partials of a window are the running aggregates' page sums once its
+ * panes are in them. Otherwise (or for a re-fire) merge the window. */
 static void fire(void *op, int64_t end, sl_emitter *out) {
     session_metrics *m = op;
     sl_metric_add(m->fired, 1);
-    if (!sl_window_incremental_fire(&m->inc, &m->core, end, enter_pane, leave_pane, m)) {
+    if (m->core.spec.allowed_lateness > 0 || end <= m->entered_hi) {
         merge_and_fire(m, end, out);
         return;
     }
-    m->firing_out = out;
+    m->firing_start = end - m->core.spec.size;
     m->firing_end = end;
+    visit_sessions(m, visit_slide);
+    m->entered_lo = m->firing_start;
+    m->entered_hi = end;
+    m->firing_out = out;
     sl_session_agg_foreach_page(m->agg, emit_page_sums, m);
 }
 
+/* A pane no open window needs: its records go at the next visit. */
 static void drop_pane(void *op, int64_t pane) {
     session_metrics *m = op;
-    sl_window_incremental_drop(&m->inc, pane, leave_pane, m);
-    sl_state_remove_namespace(m->panes, pane);
+    if (pane + m->core.spec.pane > m->horizon) m->horizon = pane + m->core.spec.pane;
 }
 
 static sl_err sm_watermark(void *self, int64_t wm, sl_emitter *out, char *errstr, size_t errstr_size) {
@@ -340,17 +502,22 @@ static sl_err sm_restore(void *self, int64_t id, const sl_buf *const *snaps, siz
             return sl_errf(SL_ERR_CORRUPT, errstr, errstr_size,
                            "session_metrics: snapshot %zu of checkpoint %lld is truncated", i, (long long)id);
     }
+    /* The running aggregates are not in the snapshot: the next firing enters
+     * its window's records again. */
+    sl_session_agg_clear(m->agg);
+    m->entered_lo = m->entered_hi = INT64_MIN;
     return SL_OK;
 }
 
 static void sm_destroy(void *self) {
     session_metrics *m = self;
-    for (uint32_t i = 0; i < m->sessions_cap; i++) free(m->sessions[i].pages);
-    free(m->sessions);
+    for (uint32_t i = 0; i < m->accs_cap; i++) free(m->accs[i].pages);
+    free(m->accs);
     free(m->partials);
+    free(m->removals);
+    free(m->removed_keys);
     sl_hash_index_free(&m->session_index);
     sl_hash_index_free(&m->page_index);
-    sl_window_incremental_free(&m->inc);
     sl_session_agg_free(m->agg);
     sl_window_core_free(&m->core);
     free(m);
