@@ -13,11 +13,15 @@
  * stages downstream never see it and all results agree (docs/metrics.md).
  * Accepted events are forwarded unchanged to the page stage.
  *
+ * The state holds one entry per session with its panes inside
+ * (session_records.h), so its size does not grow with the overlap.
+ *
  * Without allowed lateness a pane no longer changes once a window holding it
  * fires, so firing is incremental (window_incremental.h,
- * session_window_agg.h): panes enter and leave running aggregates once each
- * instead of being merged once per window they belong to. With allowed lateness (where windows re-fire), every firing
- * merges the window's panes as described above. */
+ * session_window_agg.h): each session's pane records enter and leave running
+ * aggregates once each instead of being merged once per window they belong
+ * to. With allowed lateness (where windows re-fire), every firing merges the
+ * window's panes as described above. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,164 +29,10 @@
 #include "engine/metrics.h"
 #include "engine/operator.h"
 #include "engine/state.h"
+#include "operators/session_records.h"
 #include "operators/session_window_agg.h"
+#include "operators/state_key_list.h"
 #include "operators/window_core.h"
-#include "operators/window_incremental.h"
-
-/* State value: one session, with its events pane by pane. One entry per
- * session (not per session and pane) keeps the state's size independent of
- * the overlap: with k panes per window a (session, pane) layout holds k times
- * more entries than there are sessions, far beyond the CPU caches at k = 300,
- * while a session's panes are appended and dropped at the two ends of one
- * array here. */
-typedef struct pane_record {
-    int64_t pane, min_ts, max_ts;
-    uint64_t entry_page;              /* page hash of the earliest event */
-    uint32_t events;
-    uint32_t n_pages;                 /* its distinct pages: the next n_pages of the page log */
-} pane_record;
-
-typedef struct session_value {
-    pane_record *records;             /* [head, n): ascending pane */
-    uint32_t head, n, cap;
-    uint64_t *pages;                  /* page log, the records' pages in record order: [page_head, n_pages) */
-    uint32_t page_head, n_pages, cap_pages;
-} session_value;
-
-#define RECORD_BYTES (8 * 4 + 4 * 2)
-
-static void value_init(void *v) { memset(v, 0, sizeof(session_value)); }
-
-static void put_u64(uint8_t *p, uint64_t x) { memcpy(p, &x, 8); }
-static void put_u32(uint8_t *p, uint32_t x) { memcpy(p, &x, 4); }
-
-static size_t value_encode(const void *v, uint8_t *buf, size_t cap) {
-    const session_value *s = v;
-    uint32_t n = s->n - s->head, n_pages = s->n_pages - s->page_head;
-    size_t need = 8 + (size_t)n * RECORD_BYTES + 8 * (size_t)n_pages;
-    if (need > cap) return need;
-    put_u32(buf, n);
-    put_u32(buf + 4, n_pages);
-    uint8_t *p = buf + 8;
-    for (uint32_t i = s->head; i < s->n; i++, p += RECORD_BYTES) {
-        const pane_record *r = &s->records[i];
-        put_u64(p, (uint64_t)r->pane);
-        put_u64(p + 8, (uint64_t)r->min_ts);
-        put_u64(p + 16, (uint64_t)r->max_ts);
-        put_u64(p + 24, r->entry_page);
-        put_u32(p + 32, r->events);
-        put_u32(p + 36, r->n_pages);
-    }
-    memcpy(p, s->pages + s->page_head, 8 * (size_t)n_pages);
-    return need;
-}
-
-static bool value_decode(void *v, const uint8_t *buf, size_t len) {
-    session_value *s = v;
-    uint32_t n, n_pages;
-    if (len < 8) return false;
-    memcpy(&n, buf, 4);
-    memcpy(&n_pages, buf + 4, 4);
-    if (len != 8 + (size_t)n * RECORD_BYTES + 8 * (size_t)n_pages) return false;
-    s->records = malloc((size_t)(n ? n : 1) * sizeof(pane_record));
-    s->pages = malloc((size_t)(n_pages ? n_pages : 1) * 8);
-    if (!s->records || !s->pages) abort();
-    s->cap = s->n = n;
-    s->cap_pages = s->n_pages = n_pages;
-    uint64_t counted = 0;
-    const uint8_t *p = buf + 8;
-    for (uint32_t i = 0; i < n; i++, p += RECORD_BYTES) {
-        pane_record *r = &s->records[i];
-        memcpy(&r->pane, p, 8);
-        memcpy(&r->min_ts, p + 8, 8);
-        memcpy(&r->max_ts, p + 16, 8);
-        memcpy(&r->entry_page, p + 24, 8);
-        memcpy(&r->events, p + 32, 4);
-        memcpy(&r->n_pages, p + 36, 4);
-        counted += r->n_pages;
-        if (i && r->pane <= s->records[i - 1].pane) return false;
-    }
-    memcpy(s->pages, p, 8 * (size_t)n_pages);
-    return counted == n_pages;
-}
-
-static void value_destroy(void *v) {
-    session_value *s = v;
-    free(s->records);
-    free(s->pages);
-}
-
-static const sl_state_value_ops SESSION_OPS = {
-    sizeof(session_value), value_init, value_encode, value_decode, value_destroy,
-};
-
-/* Drop the records older than pane `from` (their windows have all fired). */
-static void drop_records_before(session_value *s, int64_t from) {
-    while (s->head < s->n && s->records[s->head].pane < from) s->page_head += s->records[s->head++].n_pages;
-}
-
-/* Room for one more record: move the live records to the front when the
- * dropped ones are many, else grow (amortized O(1)). */
-static void reserve_record(session_value *s) {
-    if (s->n < s->cap) return;
-    if (s->head > s->n / 2) {
-        memmove(s->records, s->records + s->head, (s->n - s->head) * sizeof(pane_record));
-        s->n -= s->head;
-        s->head = 0;
-        return;
-    }
-    s->cap = s->cap ? 2 * s->cap : 8;
-    s->records = realloc(s->records, s->cap * sizeof(pane_record));
-    if (!s->records) abort();
-}
-
-/* The same for the page log (record indexes stay valid). */
-static void reserve_page(session_value *s) {
-    if (s->n_pages < s->cap_pages) return;
-    if (s->page_head > s->n_pages / 2) {
-        memmove(s->pages, s->pages + s->page_head, (s->n_pages - s->page_head) * 8);
-        s->n_pages -= s->page_head;
-        s->page_head = 0;
-        return;
-    }
-    s->cap_pages = s->cap_pages ? 2 * s->cap_pages : 16;
-    s->pages = realloc(s->pages, s->cap_pages * 8);
-    if (!s->pages) abort();
-}
-
-/* Index of the record of `pane` (inserted, empty, when absent). Events come
- * in nearly in time order: the search starts at the newest record. */
-static uint32_t record_for(session_value *s, int64_t pane) {
-    uint32_t i = s->n;
-    while (i > s->head && s->records[i - 1].pane > pane) i--;
-    if (i > s->head && s->records[i - 1].pane == pane) return i - 1;
-    reserve_record(s);
-    i = s->n;   /* the records may have moved: search again */
-    while (i > s->head && s->records[i - 1].pane > pane) i--;
-    memmove(&s->records[i + 1], &s->records[i], (s->n - i) * sizeof(pane_record));
-    s->records[i] = (pane_record){.pane = pane, .min_ts = INT64_MAX, .max_ts = INT64_MIN};
-    s->n++;
-    return i;
-}
-
-/* Where record i's pages start in the page log. */
-static uint32_t pages_of(const session_value *s, uint32_t i) {
-    uint32_t off = s->n_pages;
-    for (uint32_t k = s->n; k > i; k--) off -= s->records[k - 1].n_pages;
-    return off;
-}
-
-static void record_add_page(session_value *s, uint32_t i, uint64_t page) {
-    uint32_t off = pages_of(s, i), n = s->records[i].n_pages;
-    for (uint32_t k = 0; k < n; k++)
-        if (s->pages[off + k] == page) return;
-    reserve_page(s);
-    off = pages_of(s, i);
-    memmove(&s->pages[off + n + 1], &s->pages[off + n], (s->n_pages - off - n) * 8);
-    s->pages[off + n] = page;
-    s->n_pages++;
-    s->records[i].n_pages++;
-}
 
 static void add_page(uint64_t **pages, uint32_t *n, uint32_t *cap, uint64_t page) {
     for (uint32_t i = 0; i < *n; i++)
@@ -203,12 +53,6 @@ typedef struct session_acc {
     uint64_t *pages;                  /* kept across firings: no allocation in steady state */
 } session_acc;
 
-/* A session key to remove once a visit of the state is over. */
-typedef struct removal {
-    uint64_t hash;
-    uint32_t off, len;                /* its bytes in removed_keys */
-} removal;
-
 typedef struct session_metrics {
     sl_operator_ctx *ctx;
     sl_window_core core;
@@ -218,14 +62,9 @@ typedef struct session_metrics {
      * panes in [entered_lo, entered_hi) (empty after a restore) */
     sl_session_agg *agg;
     int64_t entered_lo, entered_hi;
-    int64_t firing_start;
+    sl_key_list removals;             /* sessions left without records, removed after a visit */
+    int64_t firing_start, firing_end;
     sl_emitter *firing_out;
-    int64_t firing_end;
-    /* sessions left without records, removed after the visit */
-    removal *removals;
-    uint32_t n_removals, cap_removals;
-    char *removed_keys;
-    uint32_t removed_len, removed_cap;
     /* scratch for merging */
     sl_hash_index session_index;
     session_acc *accs;
@@ -241,6 +80,8 @@ static bool page_before(session_metrics *m, uint64_t a, uint64_t b) {
     return sl_str_cmp(sl_page_dict_get(m->core.dict, a), sl_page_dict_get(m->core.dict, b)) < 0;
 }
 
+static bool incremental(const session_metrics *m) { return m->core.spec.allowed_lateness == 0; }
+
 static sl_err sm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t errstr_size) {
     session_metrics *m = calloc(1, sizeof(*m));
     sl_err err = sl_window_core_init(&m->core, ctx->conf, errstr, errstr_size);
@@ -249,7 +90,7 @@ static sl_err sm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t er
         return err;
     }
     m->ctx = ctx;
-    m->sessions = sl_state_declare(ctx->state, "sessions", &SESSION_OPS);
+    m->sessions = sl_state_declare(ctx->state, "sessions", &SL_SESSION_RECORDS_OPS);
     m->horizon = INT64_MIN;
     m->agg = sl_session_agg_new();
     m->entered_lo = m->entered_hi = INT64_MIN;
@@ -260,11 +101,14 @@ static sl_err sm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t er
     return SL_OK;
 }
 
+/* ---- events ---- */
+
 static void add_event(session_metrics *m, const sl_event *ev) {
     int64_t pane = sl_window_core_add(&m->core, ev->timestamp_ms, ev->page_hash, ev->page);
-    session_value *s = sl_state_get(m->sessions, ev->session_hash, ev->session_id.ptr, ev->session_id.len, 0, true);
-    uint32_t i = record_for(s, pane);
-    pane_record *r = &s->records[i];
+    sl_session_records *s =
+        sl_state_get(m->sessions, ev->session_hash, ev->session_id.ptr, ev->session_id.len, 0, true);
+    uint32_t i = sl_session_records_find_or_add(s, pane);
+    sl_session_record *r = &s->records[i];
     if (ev->timestamp_ms < r->min_ts ||
         (ev->timestamp_ms == r->min_ts && page_before(m, ev->page_hash, r->entry_page))) {
         r->min_ts = ev->timestamp_ms;
@@ -272,7 +116,7 @@ static void add_event(session_metrics *m, const sl_event *ev) {
     }
     if (ev->timestamp_ms > r->max_ts) r->max_ts = ev->timestamp_ms;
     r->events++;
-    record_add_page(s, i, ev->page_hash);
+    sl_session_records_add_page(s, i, ev->page_hash);
     sl_state_mark_dirty(m->sessions);
 }
 
@@ -308,28 +152,18 @@ static sl_err sm_process(void *self, sl_batch *in, sl_emitter *out, char *errstr
 
 /* Drop the records older than pane `from`; a session left without records
  * is removed after the visit (a visitor must not change the state's keys). */
-static void prune(session_metrics *m, session_value *s, int64_t from, const void *key, size_t key_len,
+static void prune(session_metrics *m, sl_session_records *s, int64_t from, const void *key, size_t key_len,
                   uint64_t key_hash) {
-    drop_records_before(s, from);
-    if (s->head < s->n) return;
-    if (m->n_removals == m->cap_removals) {
-        m->cap_removals = m->cap_removals ? 2 * m->cap_removals : 256;
-        m->removals = realloc(m->removals, m->cap_removals * sizeof(removal));
-    }
-    while (m->removed_len + key_len > m->removed_cap) {
-        m->removed_cap = m->removed_cap ? 2 * m->removed_cap : 4096;
-        m->removed_keys = realloc(m->removed_keys, m->removed_cap);
-    }
-    memcpy(m->removed_keys + m->removed_len, key, key_len);
-    m->removals[m->n_removals++] = (removal){key_hash, m->removed_len, (uint32_t)key_len};
-    m->removed_len += (uint32_t)key_len;
+    sl_session_records_drop_before(s, from);
+    if (sl_session_records_empty(s)) sl_key_list_add(&m->removals, key_hash, key, key_len);
 }
 
 static void visit_sessions(session_metrics *m, sl_state_visit_fn visit) {
     sl_state_foreach_in_namespace(m->sessions, 0, visit, m);
-    for (uint32_t i = 0; i < m->n_removals; i++)
-        sl_state_remove(m->sessions, m->removals[i].hash, m->removed_keys + m->removals[i].off, m->removals[i].len, 0);
-    m->n_removals = m->removed_len = 0;
+    for (uint32_t i = 0; i < m->removals.n; i++)
+        sl_state_remove(m->sessions, m->removals.items[i].hash, sl_key_list_key(&m->removals, i),
+                        m->removals.items[i].len, 0);
+    sl_key_list_clear(&m->removals);
 }
 
 /* ---- firing by merging (allowed lateness, re-fires) ---- */
@@ -356,11 +190,11 @@ static session_acc *acc_for(session_metrics *m, uint64_t key_hash) {
 /* Merge the session's records of the window [firing_start, firing_end). */
 static int visit_merge(const void *key, size_t key_len, uint64_t key_hash, void *value, void *opaque) {
     session_metrics *m = opaque;
-    session_value *s = value;
+    sl_session_records *s = value;
     prune(m, s, m->horizon, key, key_len, key_hash);
     uint32_t off = s->page_head;
     for (uint32_t i = s->head; i < s->n; off += s->records[i++].n_pages) {
-        const pane_record *r = &s->records[i];
+        const sl_session_record *r = &s->records[i];
         if (r->pane < m->firing_start || r->pane >= m->firing_end) continue;
         session_acc *a = acc_for(m, key_hash);
         if (r->min_ts < a->min_ts || (r->min_ts == a->min_ts && page_before(m, r->entry_page, a->entry_page))) {
@@ -419,34 +253,43 @@ static void merge_and_fire(session_metrics *m, int64_t end, sl_emitter *out) {
 
 /* ---- incremental firing ---- */
 
-static sl_session_pane_entry entry_of(const session_value *s, uint32_t i, uint32_t page_off) {
-    const pane_record *r = &s->records[i];
-    return (sl_session_pane_entry){r->pane, r->min_ts, r->max_ts, r->entry_page, r->events, r->n_pages,
-                                   s->pages + page_off};
+/* Record i (its pages start at page_off) enters or leaves the running aggregates. */
+static void move_record(session_metrics *m, uint64_t key_hash, const sl_session_records *s, uint32_t i,
+                        uint32_t page_off, bool leave) {
+    const sl_session_record *r = &s->records[i];
+    sl_session_pane_entry e = {r->pane, r->min_ts, r->max_ts, r->entry_page, r->events, r->n_pages,
+                               s->pages + page_off};
+    (leave ? sl_session_agg_leave : sl_session_agg_enter)(m->agg, key_hash, &e);
 }
 
-/* Bring the session's part of the running aggregates from the panes
- * [entered_lo, entered_hi) to those of [firing_start, firing_end): the
- * records that left leave (oldest first), the new ones enter (ascending). */
+/* The panes below this leave the aggregates, those from enter_from() on enter. */
+static int64_t leave_below(const session_metrics *m) {
+    return m->firing_start < m->entered_hi ? m->firing_start : m->entered_hi;
+}
+static int64_t enter_from(const session_metrics *m) {
+    return m->firing_start > m->entered_hi ? m->firing_start : m->entered_hi;
+}
+
+/* Bring one session from the panes [entered_lo, entered_hi) to those of
+ * [firing_start, firing_end): its records that left leave (oldest first),
+ * the new ones enter (ascending). Windows fire in order here, so no later
+ * one needs the records that left: they are dropped. */
+static void slide_session(session_metrics *m, uint64_t key_hash, sl_session_records *s) {
+    int64_t below = leave_below(m), from = enter_from(m);
+    uint32_t i = s->head, off = s->page_head;
+    for (; i < s->n && s->records[i].pane < below; off += s->records[i++].n_pages)
+        if (s->records[i].pane >= m->entered_lo) move_record(m, key_hash, s, i, off, true);
+    uint32_t j = s->n, j_off = s->n_pages;
+    while (j > i && s->records[j - 1].pane >= from) j_off -= s->records[--j].n_pages;
+    for (; j < s->n && s->records[j].pane < m->firing_end; j_off += s->records[j++].n_pages)
+        move_record(m, key_hash, s, j, j_off, false);
+    sl_session_records_drop_before(s, m->firing_start > m->horizon ? m->firing_start : m->horizon);
+}
+
 static int visit_slide(const void *key, size_t key_len, uint64_t key_hash, void *value, void *opaque) {
     session_metrics *m = opaque;
-    session_value *s = value;
-    int64_t leave_below = m->firing_start < m->entered_hi ? m->firing_start : m->entered_hi;
-    uint32_t i = s->head, off = s->page_head;
-    for (; i < s->n && s->records[i].pane < leave_below; off += s->records[i++].n_pages) {
-        if (s->records[i].pane < m->entered_lo) continue;
-        sl_session_pane_entry e = entry_of(s, i, off);
-        sl_session_agg_leave(m->agg, key_hash, &e);
-    }
-    int64_t enter_from = m->firing_start > m->entered_hi ? m->firing_start : m->entered_hi;
-    uint32_t j = s->n, end_off = s->n_pages;
-    while (j > i && s->records[j - 1].pane >= enter_from) end_off -= s->records[--j].n_pages;
-    for (; j < s->n && s->records[j].pane < m->firing_end; end_off += s->records[j++].n_pages) {
-        sl_session_pane_entry e = entry_of(s, j, end_off);
-        sl_session_agg_enter(m->agg, key_hash, &e);
-    }
-    /* Windows fire in order here: no later one needs the records that left. */
-    prune(m, s, m->firing_start > m->horizon ? m->firing_start : m->horizon, key, key_len, key_hash);
+    slide_session(m, key_hash, value);
+    prune(m, value, INT64_MIN, key, key_len, key_hash);   /* only removes the session when empty */
     return 0;
 }
 
@@ -464,7 +307,7 @@ static void emit_page_sums(const sl_session_page_sums *s, void *opaque) {
 static void fire(void *op, int64_t end, sl_emitter *out) {
     session_metrics *m = op;
     sl_metric_add(m->fired, 1);
-    if (m->core.spec.allowed_lateness > 0 || end <= m->entered_hi) {
+    if (!incremental(m) || end <= m->entered_hi) {
         merge_and_fire(m, end, out);
         return;
     }
@@ -514,8 +357,7 @@ static void sm_destroy(void *self) {
     for (uint32_t i = 0; i < m->accs_cap; i++) free(m->accs[i].pages);
     free(m->accs);
     free(m->partials);
-    free(m->removals);
-    free(m->removed_keys);
+    sl_key_list_free(&m->removals);
     sl_hash_index_free(&m->session_index);
     sl_hash_index_free(&m->page_index);
     sl_session_agg_free(m->agg);
