@@ -7,10 +7,16 @@
 #include "engine/hash_index.h"
 
 /* A counted multiset of user hashes: linear probing, 0 marks an empty slot
- * (a zero hash is counted on the side), backward-shift deletion. */
+ * (a zero hash is counted on the side), backward-shift deletion. A hash and
+ * its count share a slot: with many panes per window the sets of the pages
+ * outgrow the CPU caches, and an add or remove then misses once, not twice. */
+typedef struct user_slot {
+    uint64_t key;
+    uint32_t panes;
+} user_slot;
+
 typedef struct user_multiset {
-    uint64_t *keys;
-    uint32_t *panes;
+    user_slot *slots;
     uint32_t cap, used;
     uint32_t zero_panes;
 } user_multiset;
@@ -41,8 +47,7 @@ sl_page_agg *sl_page_agg_new(void) {
 void sl_page_agg_free(sl_page_agg *a) {
     if (!a) return;
     for (uint32_t i = 0; i < a->n_pages; i++) {
-        free(a->pages[i].users.keys);
-        free(a->pages[i].users.panes);
+        free(a->pages[i].users.slots);
     }
     free(a->pages);
     sl_hash_index_free(&a->index);
@@ -54,20 +59,16 @@ void sl_page_agg_free(sl_page_agg *a) {
 
 static void multiset_grow(user_multiset *s) {
     uint32_t cap = s->cap ? 2 * s->cap : 64;
-    uint64_t *keys = calloc(cap, sizeof(uint64_t));
-    uint32_t *panes = calloc(cap, sizeof(uint32_t));
-    if (!keys || !panes) abort();
+    user_slot *slots = calloc(cap, sizeof(user_slot));
+    if (!slots) abort();
     for (uint32_t i = 0; i < s->cap; i++) {
-        if (!s->keys[i]) continue;
-        uint32_t j = (uint32_t)s->keys[i] & (cap - 1);
-        while (keys[j]) j = (j + 1) & (cap - 1);
-        keys[j] = s->keys[i];
-        panes[j] = s->panes[i];
+        if (!s->slots[i].key) continue;
+        uint32_t j = (uint32_t)s->slots[i].key & (cap - 1);
+        while (slots[j].key) j = (j + 1) & (cap - 1);
+        slots[j] = s->slots[i];
     }
-    free(s->keys);
-    free(s->panes);
-    s->keys = keys;
-    s->panes = panes;
+    free(s->slots);
+    s->slots = slots;
     s->cap = cap;
 }
 
@@ -79,28 +80,26 @@ static void multiset_add(uint64_t hash, void *opaque) {
     }
     if (2 * (s->used + 1) > s->cap) multiset_grow(s);
     uint32_t i = (uint32_t)hash & (s->cap - 1);
-    while (s->keys[i] && s->keys[i] != hash) i = (i + 1) & (s->cap - 1);
-    if (!s->keys[i]) {
-        s->keys[i] = hash;
+    while (s->slots[i].key && s->slots[i].key != hash) i = (i + 1) & (s->cap - 1);
+    if (!s->slots[i].key) {
+        s->slots[i].key = hash;
         s->used++;
     }
-    s->panes[i]++;
+    s->slots[i].panes++;
 }
 
 /* Close the gap at slot i: move back every later entry of the probe run
  * whose home slot does not lie cyclically in (i, j]. */
 static void multiset_delete_at(user_multiset *s, uint32_t i) {
     uint32_t mask = s->cap - 1;
-    for (uint32_t j = (i + 1) & mask; s->keys[j]; j = (j + 1) & mask) {
-        uint32_t home = (uint32_t)s->keys[j] & mask;
+    for (uint32_t j = (i + 1) & mask; s->slots[j].key; j = (j + 1) & mask) {
+        uint32_t home = (uint32_t)s->slots[j].key & mask;
         bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
         if (stays) continue;
-        s->keys[i] = s->keys[j];
-        s->panes[i] = s->panes[j];
+        s->slots[i] = s->slots[j];
         i = j;
     }
-    s->keys[i] = 0;
-    s->panes[i] = 0;
+    s->slots[i] = (user_slot){0};
     s->used--;
 }
 
@@ -112,8 +111,8 @@ static void multiset_remove(uint64_t hash, void *opaque) {
     }
     if (!s->cap) return;
     uint32_t i = (uint32_t)hash & (s->cap - 1);
-    while (s->keys[i] && s->keys[i] != hash) i = (i + 1) & (s->cap - 1);
-    if (s->keys[i] && --s->panes[i] == 0) multiset_delete_at(s, i);
+    while (s->slots[i].key && s->slots[i].key != hash) i = (i + 1) & (s->cap - 1);
+    if (s->slots[i].key && --s->slots[i].panes == 0) multiset_delete_at(s, i);
 }
 
 static uint64_t multiset_distinct(const user_multiset *s) { return s->used + (s->zero_panes ? 1u : 0u); }
@@ -160,7 +159,7 @@ static uint64_t distinct_users(sl_page_agg *a, const user_multiset *s) {
     if (n <= SL_HLL_EXACT_LIMIT) return n;
     sl_hll_clear(a->scratch);
     for (uint32_t i = 0; i < s->cap; i++)
-        if (s->keys[i]) sl_hll_add(a->scratch, s->keys[i]);
+        if (s->slots[i].key) sl_hll_add(a->scratch, s->slots[i].key);
     if (s->zero_panes) sl_hll_add(a->scratch, 0);
     return sl_hll_count(a->scratch);
 }

@@ -6,7 +6,17 @@
 
 #define RECORD_BYTES (8 * 4 + 4 * 2)
 
-static void records_init(void *v) { memset(v, 0, sizeof(sl_session_records)); }
+static void records_init(void *v) {
+    sl_session_records *s = v;
+    memset(s, 0, sizeof(*s));
+    s->oldest = INT64_MAX;
+    s->newest = INT64_MIN;
+}
+
+static void update_ends(sl_session_records *s) {
+    s->oldest = s->head < s->n ? s->records[s->head].pane : INT64_MAX;
+    s->newest = s->head < s->n ? s->records[s->n - 1].pane : INT64_MIN;
+}
 
 static void put_u64(uint8_t *p, uint64_t x) { memcpy(p, &x, 8); }
 static void put_u32(uint8_t *p, uint32_t x) { memcpy(p, &x, 4); }
@@ -58,6 +68,7 @@ static bool records_decode(void *v, const uint8_t *buf, size_t len) {
         if (i && r->pane <= s->records[i - 1].pane) return false;
     }
     memcpy(s->pages, p, 8 * (size_t)n_pages);
+    update_ends(s);
     return counted == n_pages;
 }
 
@@ -72,7 +83,9 @@ const sl_state_value_ops SL_SESSION_RECORDS_OPS = {
 };
 
 void sl_session_records_drop_before(sl_session_records *s, int64_t from) {
+    if (s->oldest >= from) return;
     while (s->head < s->n && s->records[s->head].pane < from) s->page_head += s->records[s->head++].n_pages;
+    update_ends(s);
 }
 
 /* Room for one more record: move the live records to the front when the
@@ -119,6 +132,7 @@ uint32_t sl_session_records_find_or_add(sl_session_records *s, int64_t pane) {
     memmove(&s->records[i + 1], &s->records[i], (s->n - i) * sizeof(sl_session_record));
     s->records[i] = (sl_session_record){.pane = pane, .min_ts = INT64_MAX, .max_ts = INT64_MIN};
     s->n++;
+    update_ends(s);
     return i;
 }
 

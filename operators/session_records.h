@@ -27,6 +27,10 @@ typedef struct sl_session_record {
 } sl_session_record;
 
 typedef struct sl_session_records {
+    /* The oldest and newest record's pane (INT64_MAX, INT64_MIN: none), kept
+     * here so that a visit of every session can pass over one with nothing
+     * to do without loading its records. */
+    int64_t oldest, newest;
     sl_session_record *records;       /* [head, n): ascending pane */
     uint32_t head, n, cap;
     uint64_t *pages;                  /* page log: [page_head, n_pages) */

@@ -14,10 +14,14 @@ typedef struct pane_summary {
 } pane_summary;
 
 /* The pages a session's panes in the window visited, each with the number of
- * those panes: dense arrays (the hot loop of a duration change walks `ids`)
+ * those panes: a dense array (the hot loop of a duration change walks it)
  * and an open-addressing index page -> position + 1 (0: empty slot). */
+typedef struct page_count {
+    uint32_t id, panes;
+} page_count;
+
 typedef struct page_counts {
-    uint32_t *ids, *panes;
+    page_count *pages;
     uint32_t n, cap;
     uint32_t *slots;
     uint32_t slot_mask;               /* slots has slot_mask + 1 entries (0: none yet) */
@@ -60,8 +64,7 @@ sl_session_agg *sl_session_agg_new(void) {
 
 static void session_free(session *s) {
     free(s->ring);
-    free(s->pages.ids);
-    free(s->pages.panes);
+    free(s->pages.pages);
     free(s->pages.slots);
 }
 
@@ -126,7 +129,7 @@ static uint32_t slot_home(const page_counts *c, uint32_t page) { return (page * 
 /* The slot that holds page, or the empty slot where it would go. */
 static uint32_t slot_of(const page_counts *c, uint32_t page) {
     uint32_t i = slot_home(c, page);
-    while (c->slots[i] && c->ids[c->slots[i] - 1] != page) i = (i + 1) & c->slot_mask;
+    while (c->slots[i] && c->pages[c->slots[i] - 1].id != page) i = (i + 1) & c->slot_mask;
     return i;
 }
 
@@ -135,21 +138,19 @@ static void reindex(page_counts *c, uint32_t n_slots) {
     c->slots = calloc(n_slots, sizeof(uint32_t));
     if (!c->slots) abort();
     c->slot_mask = n_slots - 1;
-    for (uint32_t k = 0; k < c->n; k++) c->slots[slot_of(c, c->ids[k])] = k + 1;
+    for (uint32_t k = 0; k < c->n; k++) c->slots[slot_of(c, c->pages[k].id)] = k + 1;
 }
 
-/* Position of page in ids, appending it with a count of 0 when absent. */
+/* Position of page in pages, appending it with a count of 0 when absent. */
 static uint32_t counts_find_or_add(page_counts *c, uint32_t page) {
     if (2 * (c->n + 1) > c->slot_mask + 1 || !c->slots) reindex(c, c->slots ? 2 * (c->slot_mask + 1) : 16);
     uint32_t i = slot_of(c, page);
     if (c->slots[i]) return c->slots[i] - 1;
     if (c->n == c->cap) {
         c->cap = c->cap ? 2 * c->cap : 8;
-        c->ids = grow(c->ids, c->cap, sizeof(uint32_t));
-        c->panes = grow(c->panes, c->cap, sizeof(uint32_t));
+        c->pages = grow(c->pages, c->cap, sizeof(page_count));
     }
-    c->ids[c->n] = page;
-    c->panes[c->n] = 0;
+    c->pages[c->n] = (page_count){page, 0};
     c->slots[i] = ++c->n;
     return c->n - 1;
 }
@@ -158,9 +159,9 @@ static uint32_t counts_find_or_add(page_counts *c, uint32_t page) {
  * move back every later entry of the probe run whose home does not lie
  * cyclically in (gap, j]), then move the last page into position k. */
 static void counts_remove(page_counts *c, uint32_t k) {
-    uint32_t gap = slot_of(c, c->ids[k]);
+    uint32_t gap = slot_of(c, c->pages[k].id);
     for (uint32_t j = (gap + 1) & c->slot_mask; c->slots[j]; j = (j + 1) & c->slot_mask) {
-        uint32_t home = slot_home(c, c->ids[c->slots[j] - 1]);
+        uint32_t home = slot_home(c, c->pages[c->slots[j] - 1].id);
         bool stays = gap <= j ? (gap < home && home <= j) : (gap < home || home <= j);
         if (stays) continue;
         c->slots[gap] = c->slots[j];
@@ -169,9 +170,8 @@ static void counts_remove(page_counts *c, uint32_t k) {
     c->slots[gap] = 0;
     uint32_t last = --c->n;
     if (k == last) return;
-    c->slots[slot_of(c, c->ids[last])] = k + 1;
-    c->ids[k] = c->ids[last];
-    c->panes[k] = c->panes[last];
+    c->slots[slot_of(c, c->pages[last].id)] = k + 1;
+    c->pages[k] = c->pages[last];
 }
 
 /* ---- contributions ---- */
@@ -192,14 +192,14 @@ static void count_page(sl_session_agg *a, session *s, uint32_t page, int delta, 
     uint32_t k;
     if (delta > 0) {
         k = counts_find_or_add(c, page);
-        if (c->panes[k]++) return;
+        if (c->pages[k].panes++) return;
         a->on_page[page]++;
         a->duration[page] += old->duration;
         return;
     }
     if (!c->n || !c->slots[k = slot_of(c, page)]) return;   /* not counted: nothing to take out */
     k = c->slots[k] - 1;
-    if (--c->panes[k]) return;
+    if (--c->pages[k].panes) return;
     a->on_page[page]--;
     a->duration[page] -= old->duration;
     counts_remove(c, k);
@@ -212,8 +212,8 @@ static void settle(sl_session_agg *a, const session *s, const contribution *old)
     int64_t d = now.duration - old->duration;
     if (d) {
         int64_t *duration = a->duration;
-        const uint32_t *ids = s->pages.ids;
-        for (uint32_t k = 0; k < s->pages.n; k++) duration[ids[k]] += d;
+        const page_count *pages = s->pages.pages;
+        for (uint32_t k = 0; k < s->pages.n; k++) duration[pages[k].id] += d;
     }
     if (old->on) {
         a->entries[old->entry_page]--;

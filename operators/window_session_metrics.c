@@ -276,6 +276,8 @@ static int64_t enter_from(const session_metrics *m) {
  * one needs the records that left: they are dropped. */
 static void slide_session(session_metrics *m, uint64_t key_hash, sl_session_records *s) {
     int64_t below = leave_below(m), from = enter_from(m);
+    int64_t drop_below = m->firing_start > m->horizon ? m->firing_start : m->horizon;
+    if (s->oldest >= drop_below && s->newest < from) return;   /* nothing leaves, enters or goes */
     uint32_t i = s->head, off = s->page_head;
     for (; i < s->n && s->records[i].pane < below; off += s->records[i++].n_pages)
         if (s->records[i].pane >= m->entered_lo) move_record(m, key_hash, s, i, off, true);
@@ -283,7 +285,7 @@ static void slide_session(session_metrics *m, uint64_t key_hash, sl_session_reco
     while (j > i && s->records[j - 1].pane >= from) j_off -= s->records[--j].n_pages;
     for (; j < s->n && s->records[j].pane < m->firing_end; j_off += s->records[j++].n_pages)
         move_record(m, key_hash, s, j, j_off, false);
-    sl_session_records_drop_before(s, m->firing_start > m->horizon ? m->firing_start : m->horizon);
+    sl_session_records_drop_before(s, drop_below);
 }
 
 static int visit_slide(const void *key, size_t key_len, uint64_t key_hash, void *value, void *opaque) {
