@@ -11,6 +11,7 @@ typedef struct ring {
     sl_msg *slots;
     uint32_t head, count;
     bool blocked;
+    sl_doorbell *producer;      /* rung when a full ring gets room */
 } ring;
 
 struct sl_gate {
@@ -21,6 +22,7 @@ struct sl_gate {
     uint32_t n, capacity;
     uint32_t next;              /* round-robin start for fairness */
     bool closed;
+    sl_doorbell *consumer;      /* rung when a message arrives */
 };
 
 sl_gate *sl_gate_new(uint32_t n_channels, uint32_t capacity) {
@@ -58,28 +60,56 @@ void sl_gate_free(sl_gate *g) {
 
 uint32_t sl_gate_channels(const sl_gate *g) { return g->n; }
 
+void sl_gate_set_doorbells(sl_gate *g, sl_doorbell *consumer, sl_doorbell *const *producers) {
+    pthread_mutex_lock(&g->lock);
+    g->consumer = consumer;
+    for (uint32_t i = 0; i < g->n; i++) g->rings[i].producer = producers ? producers[i] : NULL;
+    pthread_mutex_unlock(&g->lock);
+}
+
+/* Called with the lock held and room in the ring. */
+static void put(sl_gate *g, ring *r, sl_msg msg) {
+    r->slots[(r->head + r->count) % g->capacity] = msg;
+    r->count++;
+    pthread_cond_signal(&g->readable);
+}
+
+/* The doorbells are rung after the gate's lock is released: a ring may take
+ * the sleeper's lock. */
+static void ring_bell(sl_doorbell *d) {
+    if (d) sl_doorbell_ring(d);
+}
+
 bool sl_gate_push(sl_gate *g, uint32_t channel, sl_msg msg) {
     pthread_mutex_lock(&g->lock);
     ring *r = &g->rings[channel];
     while (r->count == g->capacity && !g->closed) pthread_cond_wait(&g->writable, &g->lock);
-    if (g->closed) {
-        pthread_mutex_unlock(&g->lock);
-        return false;
-    }
-    r->slots[(r->head + r->count) % g->capacity] = msg;
-    r->count++;
-    pthread_cond_signal(&g->readable);
+    bool open = !g->closed;
+    if (open) put(g, r, msg);
     pthread_mutex_unlock(&g->lock);
-    return true;
+    if (open) ring_bell(g->consumer);
+    return open;
 }
 
-/* Called with the lock held: take the next message from an unblocked ring. */
-static bool take(sl_gate *g, sl_msg *msg, uint32_t *channel) {
+sl_push_result sl_gate_try_push(sl_gate *g, uint32_t channel, sl_msg msg) {
+    pthread_mutex_lock(&g->lock);
+    ring *r = &g->rings[channel];
+    sl_push_result result = g->closed ? SL_PUSH_CLOSED : r->count == g->capacity ? SL_PUSH_FULL : SL_PUSH_OK;
+    if (result == SL_PUSH_OK) put(g, r, msg);
+    pthread_mutex_unlock(&g->lock);
+    if (result == SL_PUSH_OK) ring_bell(g->consumer);
+    return result;
+}
+
+/* Called with the lock held: take the next message from an unblocked ring.
+ * *freed is the producer to ring when the ring was full. */
+static bool take(sl_gate *g, sl_msg *msg, uint32_t *channel, sl_doorbell **freed) {
     for (uint32_t k = 0; k < g->n; k++) {
         uint32_t i = (g->next + k) % g->n;
         ring *r = &g->rings[i];
         if (r->count == 0 || r->blocked) continue;
         *msg = r->slots[r->head];
+        if (r->count == g->capacity) *freed = r->producer;
         r->head = (r->head + 1) % g->capacity;
         r->count--;
         *channel = i;
@@ -92,27 +122,22 @@ static bool take(sl_gate *g, sl_msg *msg, uint32_t *channel) {
 
 bool sl_gate_pop_timed(sl_gate *g, sl_msg *msg, uint32_t *channel, int timeout_ms) {
     struct timespec deadline;
-    if (timeout_ms >= 0) {
-        clock_gettime(CLOCK_REALTIME, &deadline);
-        deadline.tv_sec += timeout_ms / 1000;
-        deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-        if (deadline.tv_nsec >= 1000000000L) {
-            deadline.tv_sec++;
-            deadline.tv_nsec -= 1000000000L;
-        }
-    }
+    if (timeout_ms > 0) sl_deadline_after(&deadline, CLOCK_REALTIME, (int64_t)timeout_ms * 1000);
     *channel = UINT32_MAX;
+    sl_doorbell *freed = NULL;
     pthread_mutex_lock(&g->lock);
     bool got = false;
-    while (!g->closed && !(got = take(g, msg, channel))) {
+    while (!g->closed && !(got = take(g, msg, channel, &freed))) {
+        if (timeout_ms == 0) break;
         if (timeout_ms < 0) {
             pthread_cond_wait(&g->readable, &g->lock);
         } else if (pthread_cond_timedwait(&g->readable, &g->lock, &deadline) == ETIMEDOUT) {
-            got = take(g, msg, channel);
+            got = take(g, msg, channel, &freed);
             break;
         }
     }
     pthread_mutex_unlock(&g->lock);
+    ring_bell(freed);
     return got;
 }
 
@@ -139,4 +164,6 @@ void sl_gate_close(sl_gate *g) {
     pthread_cond_broadcast(&g->readable);
     pthread_cond_broadcast(&g->writable);
     pthread_mutex_unlock(&g->lock);
+    ring_bell(g->consumer);
+    for (uint32_t i = 0; i < g->n; i++) ring_bell(g->rings[i].producer);
 }

@@ -77,17 +77,6 @@ void sl_coordinator_source_finished(sl_job *job, bool reached_end) {
     pthread_mutex_unlock(&job->lock);
 }
 
-void sl_coordinator_wait(sl_job *job, int timeout_ms) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_nsec += (long)timeout_ms * 1000000L;
-    ts.tv_sec += ts.tv_nsec / 1000000000L;
-    ts.tv_nsec %= 1000000000L;
-    pthread_mutex_lock(&job->lock);
-    pthread_cond_timedwait(&job->cond, &job->lock, &ts);
-    pthread_mutex_unlock(&job->lock);
-}
-
 /* ------------------------------------------------------------------ */
 /* Setup                                                               */
 
@@ -218,7 +207,7 @@ static sl_err build(sl_job *job, char *errstr, size_t errstr_size) {
             if (err) return sl_errf(err, errstr, errstr_size, "%s#%u: %s", st->name, i, why);
         }
     }
-    return SL_OK;
+    return sl_workers_build(job, errstr, errstr_size);
 }
 
 /* ------------------------------------------------------------------ */
@@ -345,6 +334,7 @@ static void trigger(sl_job *job, bool final) {
     if (sl_mkdirs(dir, why, sizeof(why)))   /* the workers' snapshots fail and say so */
         sl_log_error("checkpoint", "checkpoint %lld: %s", (long long)id, why);
     atomic_store(&job->trigger_id, id);
+    sl_workers_ring(job);   /* the sources inject the barrier */
     sl_log_debug("checkpoint", "triggered checkpoint %lld%s", (long long)id, final ? " (final)" : "");
 }
 
@@ -460,25 +450,10 @@ static void coordinate(sl_job *job) {
 /* ------------------------------------------------------------------ */
 /* Run and teardown                                                    */
 
-static void start_threads(sl_job *job) {
-    /* Downstream first, so every consumer is ready when data arrives. */
-    for (int s = (int)job->n_stages - 1; s >= 0; s--)
-        for (uint32_t i = 0; i < job->stages[s].parallelism; i++) {
-            sl_task *t = &job->stages[s].tasks[i];
-            t->started = pthread_create(&t->thread, NULL, sl_task_main, t) == 0;
-            if (!t->started) sl_job_fail(job, t->name, "cannot start a worker thread");
-        }
-}
-
 static void join_threads(sl_job *job) {
     uint32_t receivers;
     if (!atomic_load(&job->failed)) send_control(job, SL_MSG_END, 0, &receivers);
-    for (uint32_t s = 0; s < job->n_stages; s++)
-        for (uint32_t i = 0; i < job->stages[s].parallelism; i++) {
-            sl_task *t = &job->stages[s].tasks[i];
-            if (t->started) pthread_join(t->thread, NULL);
-            t->started = false;
-        }
+    sl_workers_join(job);
 }
 
 static void log_result_latency(sl_job *job) {
@@ -515,7 +490,7 @@ sl_err sl_job_run(sl_job *job, char *errstr, size_t errstr_size) {
         sl_job_set_status(job, SL_JOB_FINISHED);
         return SL_OK;
     }
-    start_threads(job);
+    sl_workers_start(job);
     if (!atomic_load(&job->failed)) sl_job_set_status(job, SL_JOB_RUNNING);
     coordinate(job);
     bool cancelled = atomic_load(&job->cancel_requested) && !atomic_load(&job->failed);
@@ -558,6 +533,7 @@ void sl_job_destroy(sl_job *job) {
         for (uint32_t i = 0; job->stages[s].tasks && i < job->stages[s].parallelism; i++)
             sl_batch_pool_free(job->stages[s].tasks[i].pool);
     for (uint32_t s = 0; s < job->n_stages; s++) free(job->stages[s].tasks);
+    sl_workers_free(job);
     sl_ckpt_meta_free(&job->pending);
     sl_job_metrics_free(job);
     sl_latest_results_free(job->latest);

@@ -2,9 +2,10 @@
  *
  * A job is a pipeline of stages. The first stage starts with a source; every
  * sl_job_key_by() starts a new stage behind a hash-partitioned exchange; the
- * operators added after it are chained into that stage and run on the same
- * worker thread without copying. Each stage runs `parallelism` subtasks, one
- * thread each.
+ * operators added after it are chained into that stage and run without
+ * copying. Each stage runs `parallelism` subtasks. The job runs on as many
+ * worker threads as its widest keyed stage has subtasks; worker k runs
+ * subtask k of every stage (engine/worker.c).
  *
  *   sl_job *job = sl_job_new(conf, errstr, sizeof errstr);
  *   sl_job_add_source(job, "generator", 1, …);

@@ -89,7 +89,10 @@ typedef struct sl_source_plugin {
      * capacity) and report the source's watermark after these records
      * (min over its partitions; SL_WATERMARK_MIN while unknown). Records that
      * cannot become valid events go to `dead_letters` (kind
-     * SL_BATCH_DEAD_LETTERS) when it has room, else stay for the next poll. */
+     * SL_BATCH_DEAD_LETTERS) when it has room, else stay for the next poll.
+     * Never wait for data: the worker thread that polls also runs other
+     * tasks. Return SL_SOURCE_IDLE when nothing is there; the worker polls
+     * again about a millisecond later. */
     sl_source_status (*cb_poll)(void *self, sl_batch *out, sl_batch *dead_letters,
                                 int64_t *watermark, char *errstr, size_t errstr_size);
     /* Position for a checkpoint (file offset, generator index, Kafka offsets). */

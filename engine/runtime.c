@@ -23,6 +23,9 @@
 #include "engine/runtime_internal.h"
 #include "engine/state.h"
 
+#define SOURCE_IDLE_BACKOFF_US 1000   /* a source with nothing to read polls again after this */
+#define OPERATOR_STEP_MESSAGES 4      /* messages an operator task handles before its worker moves on */
+
 uint32_t sl_default_parallelism(void) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (uint32_t)n : 1;
@@ -34,10 +37,10 @@ int64_t sl_now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int64_t monotonic_ms(void) {
+int64_t sl_monotonic_us(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* ------------------------------------------------------------------ */
@@ -150,15 +153,20 @@ static bool is_side_output(sl_batch_kind kind) {
 static bool broadcast(sl_task *t, sl_msg msg) {
     if (!t->next) return true;
     for (uint32_t i = 0; i < t->next->parallelism; i++)
-        if (!sl_gate_push(t->next->gates[i], t->subtask, msg)) return false;
+        if (!sl_task_push(t, t->next->gates[i], t->subtask, msg)) return false;
     return true;
+}
+
+/* Hand a batch to subtask `target` of the next stage (or drop it: the job is being cancelled). */
+static void send_batch(sl_task *t, uint32_t target, sl_batch *b) {
+    if (!sl_task_push(t, t->next->gates[target], t->subtask, (sl_msg){SL_MSG_BATCH, 0, b})) sl_batch_release(b);
 }
 
 /* Re-partition a batch by key across the next stage's subtasks. */
 static void exchange(sl_task *t, sl_batch *b) {
     sl_stage *next = t->next;
     if (next->parallelism == 1) {
-        if (!sl_gate_push(next->gates[0], t->subtask, (sl_msg){SL_MSG_BATCH, 0, b})) sl_batch_release(b);
+        send_batch(t, 0, b);
         return;
     }
     size_t size = sl_batch_item_size(b->kind);
@@ -169,23 +177,20 @@ static void exchange(sl_task *t, sl_batch *b) {
                               : sl_key_group_subtask(sl_key_group(next->key(b->kind, rec)), next->parallelism);
         sl_batch **out = &t->exchange_out[target];
         if (*out && (*out)->kind != b->kind) {
-            if (!sl_gate_push(next->gates[target], t->subtask, (sl_msg){SL_MSG_BATCH, 0, *out}))
-                sl_batch_release(*out);
+            send_batch(t, target, *out);
             *out = NULL;
         }
         if (!*out) *out = sl_batch_pool_get(t->pool, b->kind);
         sl_batch_borrow_record(*out, b, rec);   /* b lives until its last borrower is released */
         if (sl_batch_full(*out)) {
-            if (!sl_gate_push(next->gates[target], t->subtask, (sl_msg){SL_MSG_BATCH, 0, *out}))
-                sl_batch_release(*out);
+            send_batch(t, target, *out);
             *out = NULL;
         }
     }
     for (uint32_t target = 0; target < next->parallelism; target++) {
         sl_batch **out = &t->exchange_out[target];
         if (*out) {
-            if (!sl_gate_push(next->gates[target], t->subtask, (sl_msg){SL_MSG_BATCH, 0, *out}))
-                sl_batch_release(*out);
+            send_batch(t, target, *out);
             *out = NULL;
         }
     }
@@ -318,87 +323,86 @@ void sl_task_checkpoint(sl_task *t, int64_t id) {
 
 /* A source without data for the idle timeout marks its output idle so it
  * stops holding back downstream watermarks; its next records un-idle it. */
-static void track_idleness(sl_task *t, uint32_t records, int64_t watermark, int64_t *idle_since, bool *idle_sent) {
+static void track_idleness(sl_task *t, uint32_t records, int64_t now_us) {
     if (records) {
-        *idle_since = 0;
-        if (*idle_sent) {
-            *idle_sent = false;
-            broadcast(t, (sl_msg){SL_MSG_WATERMARK, watermark, NULL});
+        t->idle_since_us = 0;
+        if (t->idle_sent) {
+            t->idle_sent = false;
+            broadcast(t, (sl_msg){SL_MSG_WATERMARK, t->source_wm, NULL});
         }
         return;
     }
-    int64_t now = monotonic_ms();
-    if (!*idle_since) *idle_since = now;
-    else if (!*idle_sent && t->idle_timeout_ms > 0 && now - *idle_since >= t->idle_timeout_ms) {
-        *idle_sent = true;
+    if (!t->idle_since_us) t->idle_since_us = now_us;
+    else if (!t->idle_sent && t->idle_timeout_ms > 0 && now_us - t->idle_since_us >= t->idle_timeout_ms * 1000) {
+        t->idle_sent = true;
         broadcast(t, (sl_msg){SL_MSG_IDLE, 0, NULL});
     }
 }
 
-static void throttle(sl_task *t, uint64_t produced) {
+/* source.max_rate: the source polls again when its output is due. */
+static void throttle(sl_task *t) {
     if (t->max_rate <= 0) return;
-    int64_t due_ms = (int64_t)((double)produced * 1000.0 / t->max_rate);
-    int64_t elapsed = monotonic_ms() - t->started_ms;
-    if (due_ms > elapsed) usleep((useconds_t)((due_ms - elapsed) * 1000));
+    int64_t due_us = t->started_us + (int64_t)((double)t->produced * 1e6 / t->max_rate);
+    if (due_us > t->resume_at_us) t->resume_at_us = due_us;
 }
 
-static void *source_task_main(void *arg) {
-    sl_task *t = arg;
-    sl_job *job = t->job;
-    int64_t last_barrier = job->restored_id;
-    int64_t source_wm = SL_WATERMARK_MIN;
-    uint64_t produced = 0;
-    bool finished = false, idle_sent = false;
-    int64_t idle_since = 0;
-    t->started_ms = monotonic_ms();
-
-    while (!atomic_load(&job->failed)) {
-        int64_t trigger = atomic_load(&job->trigger_id);
-        if (trigger > last_barrier) {
-            last_barrier = trigger;
-            sl_task_checkpoint(t, trigger);
-            if (trigger == atomic_load(&job->final_id)) break;
-            continue;
-        }
-        if (finished) {
-            sl_coordinator_wait(job, 20);
-            continue;
-        }
-        if (atomic_load(&job->stop_requested)) {
-            finished = true;
-            sl_coordinator_source_finished(job, false);
-            continue;
-        }
-        sl_batch *events = sl_batch_pool_get(t->pool, SL_BATCH_EVENTS);
-        sl_batch *dead = sl_batch_pool_get(t->pool, SL_BATCH_DEAD_LETTERS);
-        int64_t wm = source_wm;
-        sl_source_status st = t->source->cb_poll(t->source_self, events, dead, &wm, t->errstr, sizeof(t->errstr));
-        track_idleness(t, events->count + dead->count, source_wm, &idle_since, &idle_sent);
-        produced += events->count;
-        t->records_out += events->count;
-        sl_task_deliver(t, -1, events);
-        sl_task_deliver(t, -1, dead);
-        if (st == SL_SOURCE_ERROR) {
-            sl_job_fail(job, t->name, "%s", t->errstr);
-            break;
-        }
-        if (wm > source_wm) {
-            source_wm = wm;
-            if (t->source_ctx.parallelism == 1) sl_result_latency_watermark(job->latency, wm);
-            sl_task_watermark(t, wm);
-        }
-        if (st == SL_SOURCE_END) {
-            if (t->source_ctx.parallelism == 1) sl_result_latency_watermark(job->latency, SL_WATERMARK_MAX);
-            sl_task_watermark(t, SL_WATERMARK_MAX);
-            finished = true;
-            sl_coordinator_source_finished(job, true);
-        } else if (st == SL_SOURCE_IDLE) {
-            usleep(1000);
-        }
-        throttle(t, produced);
-    }
+/* The source task is over: its downstream learns that no more comes. */
+static void finish_source(sl_task *t) {
+    t->done = true;
     broadcast(t, (sl_msg){SL_MSG_END, 0, NULL});
-    return NULL;
+}
+
+static void poll_source(sl_task *t, int64_t now_us) {
+    sl_job *job = t->job;
+    sl_batch *events = sl_batch_pool_get(t->pool, SL_BATCH_EVENTS);
+    sl_batch *dead = sl_batch_pool_get(t->pool, SL_BATCH_DEAD_LETTERS);
+    int64_t wm = t->source_wm;
+    sl_source_status st = t->source->cb_poll(t->source_self, events, dead, &wm, t->errstr, sizeof(t->errstr));
+    track_idleness(t, events->count + dead->count, now_us);
+    t->produced += events->count;
+    t->records_out += events->count;
+    sl_task_deliver(t, -1, events);
+    sl_task_deliver(t, -1, dead);
+    if (st == SL_SOURCE_ERROR) {
+        sl_job_fail(job, t->name, "%s", t->errstr);
+        finish_source(t);
+        return;
+    }
+    if (wm > t->source_wm) {
+        t->source_wm = wm;
+        if (t->source_ctx.parallelism == 1) sl_result_latency_watermark(job->latency, wm);
+        sl_task_watermark(t, wm);
+    }
+    if (st == SL_SOURCE_END) {
+        if (t->source_ctx.parallelism == 1) sl_result_latency_watermark(job->latency, SL_WATERMARK_MAX);
+        sl_task_watermark(t, SL_WATERMARK_MAX);
+        t->source_finished = true;
+        sl_coordinator_source_finished(job, true);
+    } else if (st == SL_SOURCE_IDLE) {
+        t->resume_at_us = now_us + SOURCE_IDLE_BACKOFF_US;
+    }
+    throttle(t);
+}
+
+/* A source task's step: inject a triggered checkpoint's barrier, or poll. */
+static bool source_step(sl_task *t, int64_t now_us) {
+    sl_job *job = t->job;
+    if (!t->started_us) t->started_us = now_us;
+    int64_t trigger = atomic_load(&job->trigger_id);
+    if (trigger > t->last_barrier) {
+        t->last_barrier = trigger;
+        sl_task_checkpoint(t, trigger);
+        if (trigger == atomic_load(&job->final_id)) finish_source(t);
+        return true;
+    }
+    if (t->source_finished || now_us < t->resume_at_us) return false;
+    if (atomic_load(&job->stop_requested)) {
+        t->source_finished = true;
+        sl_coordinator_source_finished(job, false);
+        return true;
+    }
+    poll_source(t, now_us);
+    return true;
 }
 
 /* ------------------------------------------------------------------ */
@@ -433,51 +437,52 @@ static void on_commit(sl_task *t, int64_t id) {
     sl_coordinator_commit_done(t->job, error);
 }
 
-static void *operator_task_main(void *arg) {
-    sl_task *t = arg;
-    uint32_t control = t->n_inputs;   /* the coordinator's channel */
-    uint32_t ended = 0;
-    bool done = false;
-    while (!done && !atomic_load(&t->job->failed)) {
-        sl_msg msg;
-        uint32_t ch;
-        if (!sl_gate_pop(t->input, &msg, &ch)) break;
-        switch (msg.type) {
-        case SL_MSG_BATCH:
-            sl_task_deliver(t, -1, msg.batch);
-            break;
-        case SL_MSG_WATERMARK:
-            if (sl_input_wm_advance(&t->inputs, ch, msg.value)) sl_task_watermark(t, t->inputs.current);
-            break;
-        case SL_MSG_IDLE:
-            if (sl_input_wm_idle(&t->inputs, ch)) sl_task_watermark(t, t->inputs.current);
-            break;
-        case SL_MSG_BARRIER:
-            on_barrier(t, ch, msg.value);
-            break;
-        case SL_MSG_COMMIT:
-            on_commit(t, msg.value);
-            break;
-        case SL_MSG_END:
-            if (ch == control) {
-                done = true;
-                break;
-            }
-            if (sl_input_wm_end(&t->inputs, ch)) sl_task_watermark(t, t->inputs.current);
-            if (++ended == t->n_inputs) {
-                broadcast(t, (sl_msg){SL_MSG_END, 0, NULL});
-            } else if (t->aligning_id >= 0 && t->barriers_seen + ended >= t->n_inputs) {
-                sl_task_checkpoint(t, t->aligning_id);
-                t->aligning_id = -1;
-                sl_gate_unblock_all(t->input);
-            }
+static void on_message(sl_task *t, sl_msg msg, uint32_t ch) {
+    switch (msg.type) {
+    case SL_MSG_BATCH:
+        sl_task_deliver(t, -1, msg.batch);
+        break;
+    case SL_MSG_WATERMARK:
+        if (sl_input_wm_advance(&t->inputs, ch, msg.value)) sl_task_watermark(t, t->inputs.current);
+        break;
+    case SL_MSG_IDLE:
+        if (sl_input_wm_idle(&t->inputs, ch)) sl_task_watermark(t, t->inputs.current);
+        break;
+    case SL_MSG_BARRIER:
+        on_barrier(t, ch, msg.value);
+        break;
+    case SL_MSG_COMMIT:
+        on_commit(t, msg.value);
+        break;
+    case SL_MSG_END:
+        if (ch == t->n_inputs) {   /* the coordinator's channel: the job is over */
+            t->done = true;
             break;
         }
+        if (sl_input_wm_end(&t->inputs, ch)) sl_task_watermark(t, t->inputs.current);
+        if (++t->inputs_ended == t->n_inputs) {
+            broadcast(t, (sl_msg){SL_MSG_END, 0, NULL});
+        } else if (t->aligning_id >= 0 && t->barriers_seen + t->inputs_ended >= t->n_inputs) {
+            sl_task_checkpoint(t, t->aligning_id);
+            t->aligning_id = -1;
+            sl_gate_unblock_all(t->input);
+        }
+        break;
     }
-    return NULL;
 }
 
-void *sl_task_main(void *arg) {
-    sl_task *t = arg;
-    return t->source ? source_task_main(t) : operator_task_main(t);
+/* An operator task's step: a few messages from its input gate, never waiting. */
+static bool operator_step(sl_task *t) {
+    for (int n = 0; n < OPERATOR_STEP_MESSAGES; n++) {
+        sl_msg msg;
+        uint32_t ch;
+        if (!sl_gate_pop_timed(t->input, &msg, &ch, 0)) return n > 0;
+        on_message(t, msg, ch);
+        if (t->done) return true;
+    }
+    return true;
+}
+
+bool sl_task_step(sl_task *t, int64_t now_us) {
+    return t->source ? source_step(t, now_us) : operator_step(t);
 }

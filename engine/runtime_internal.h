@@ -10,6 +10,7 @@
 
 #include "engine/channel.h"
 #include "engine/checkpoint.h"
+#include "engine/doorbell.h"
 #include "engine/input_watermarks.h"
 #include "engine/job.h"
 #include "engine/metrics.h"
@@ -19,6 +20,7 @@
 #define SL_MAX_STAGES 8
 
 typedef struct sl_task sl_task;
+typedef struct sl_worker sl_worker;
 typedef struct sl_latest_results sl_latest_results;
 
 /* Readiness of one source or sink (sl_operator_set_ready): NULL while ready,
@@ -67,8 +69,10 @@ struct sl_task {
     sl_job *job;
     uint32_t stage_index, subtask;
     char name[96];
-    pthread_t thread;
-    bool started;
+    sl_worker *worker;                       /* the thread that runs it */
+    bool running;                            /* a step of it is on the worker's stack */
+    bool done;                               /* finished: never stepped again */
+    int64_t resume_at_us;                    /* a source that is idle or throttled polls again then */
     sl_stage *next;                          /* downstream stage, NULL for the last */
     sl_batch **exchange_out;                 /* per downstream subtask */
     sl_batch_pool *pool;
@@ -78,11 +82,17 @@ struct sl_task {
     sl_operator_ctx source_ctx;
     double max_rate;
     int64_t idle_timeout_ms;
-    int64_t started_ms;
+    int64_t started_us;
     uint64_t records_out;
     sl_metric_handle *m_out, *m_records, *m_watermark;   /* source tasks */
     sl_readiness source_readiness;
     _Atomic int64_t published_wm;            /* the task's watermark, for other threads */
+    int64_t last_barrier;                    /* source tasks: newest checkpoint injected */
+    int64_t source_wm;
+    uint64_t produced;
+    bool source_finished;                    /* no more polls; waits for the final checkpoint */
+    bool idle_sent;
+    int64_t idle_since_us;
 
     sl_op_slot ops[SL_CKPT_MAX_CHAIN];
     uint32_t n_ops;
@@ -94,8 +104,23 @@ struct sl_task {
     int64_t watermark;
     int64_t aligning_id;
     uint32_t barriers_seen;
+    uint32_t inputs_ended;
 
     char errstr[512];
+};
+
+/* A worker thread runs one subtask of every stage (worker.c): at
+ * parallelism 1 the whole job is one thread, at parallelism N each of N
+ * threads runs its share of every stage, and only the keyed exchanges cross
+ * between threads. */
+struct sl_worker {
+    sl_job *job;
+    uint32_t index;
+    pthread_t thread;
+    bool started;
+    sl_doorbell bell;
+    sl_task **tasks;                         /* downstream stages first */
+    uint32_t n_tasks;
 };
 
 struct sl_job {
@@ -104,6 +129,8 @@ struct sl_job {
     sl_stage stages[SL_MAX_STAGES];
     uint32_t n_stages;
     uint32_t n_tasks;
+    sl_worker *workers;
+    uint32_t n_workers;
 
     pthread_mutex_t lock;
     pthread_cond_t cond;
@@ -153,13 +180,27 @@ void sl_job_halt_cancelled(sl_job *job, const char *fmt, ...) __attribute__((for
 void sl_task_deliver(sl_task *t, int from, sl_batch *b);
 void sl_task_watermark(sl_task *t, int64_t wm);
 void sl_task_checkpoint(sl_task *t, int64_t id);
-void *sl_task_main(void *arg);
+/* Run a task for a little while without blocking; true if it did anything.
+ * A task that finished sets t->done. */
+bool sl_task_step(sl_task *t, int64_t now_us);
+int64_t sl_monotonic_us(void);
+
+/* worker.c */
+/* Spread the tasks over the worker threads and wire the gates' doorbells. */
+sl_err sl_workers_build(sl_job *job, char *errstr, size_t errstr_size);
+void sl_workers_start(sl_job *job);
+void sl_workers_join(sl_job *job);
+void sl_workers_free(sl_job *job);
+/* Wake every worker (a checkpoint was triggered). */
+void sl_workers_ring(sl_job *job);
+/* Push msg into channel `channel` of gate g from task t; while the channel is
+ * full, run t's worker's downstream tasks. False when the gate was closed. */
+bool sl_task_push(sl_task *t, sl_gate *g, uint32_t channel, sl_msg msg);
 
 /* coordinator.c */
 void sl_coordinator_ack(sl_job *job, int64_t id, sl_ckpt_task *snap, const char *error);
 void sl_coordinator_commit_done(sl_job *job, const char *error);
 void sl_coordinator_source_finished(sl_job *job, bool reached_end);
-void sl_coordinator_wait(sl_job *job, int timeout_ms);
 
 /* job_metrics.c: series handles created once the graph is built; updates per batch. */
 void sl_job_metrics_init(sl_job *job);

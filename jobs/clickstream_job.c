@@ -42,6 +42,7 @@ sl_job *sl_clickstream_job_build(const sl_conf *conf, char *errstr, size_t errst
     /* A Kafka source spreads partitions over readers (kafka_source.parallelism
      * consumers in this process, 0 = parallelism); the others are one sequence. */
     uint32_t source_parallelism = 1;   /* "exchange" (scale-out aggregation) reads one partition */
+    if (!strcmp(source, "memory")) source_parallelism = p;   /* each subtask replays its share */
     if (!strcmp(source, "kafka")) {
         int64_t readers;
         if (sl_conf_get_int(conf, "kafka_source.parallelism", &readers, errstr, errstr_size)) {

@@ -5,8 +5,11 @@
  * strings in an arena, so that replaying costs a struct copy per event: the
  * throughput the engine shows then excludes generation and decoding. The
  * sequence is the generator's, so results equal a generator-sourced run.
- * Like the generator source, its checkpointed position is the number of
- * events delivered; the watermark is bounded out-of-orderness.
+ * At parallelism p, subtask i replays events i, i + p, i + 2p, …: every
+ * subtask's share spans the whole event time, so the combined watermark (the
+ * minimum) advances as a single reader's would. Its checkpointed position is
+ * the number of its events delivered; the watermark is bounded
+ * out-of-orderness.
  *
  * It logs how long pre-generation took and, at teardown, the events it
  * replayed and the wall time from its first poll to the end of the job
@@ -26,6 +29,7 @@ typedef struct memory_source {
     uint64_t count, position;
     sl_arena strings;
     sl_gen *gen;                 /* kept: page and product strings live in its catalog */
+    uint32_t subtask, parallelism;
     int64_t max_ts;
     int64_t bound;
     int64_t first_poll_ns;       /* 0 until the first poll */
@@ -37,24 +41,32 @@ static int64_t monotonic_ns(void) {
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Run the generator to its end into s->events. */
+/* Run the generator to its end and keep this subtask's share in s->events. */
 static sl_err pregenerate(memory_source *s, const sl_gen_conf *gc, char *errstr, size_t errstr_size) {
-    s->events = malloc(gc->events * sizeof(sl_event));
+    uint64_t share = gc->events / s->parallelism + 1;
+    s->events = malloc(share * sizeof(sl_event));
     if (!s->events)
         return sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size,
                        "memory source: cannot allocate %llu events (%.0f MB); lower generator.events",
-                       (unsigned long long)gc->events, (double)gc->events * sizeof(sl_event) / 1e6);
+                       (unsigned long long)share, (double)share * sizeof(sl_event) / 1e6);
     s->gen = sl_gen_new(gc);
-    /* Large chunks: the arena holds every event's strings for the whole run. */
+    /* Large chunks: the arena holds every kept event's strings for the whole
+     * run; the other subtasks' events go through a scratch arena. */
     sl_arena_init(&s->strings, 4u << 20);
-    while (s->count < gc->events && sl_gen_next(s->gen, &s->events[s->count], &s->strings)) s->count++;
+    sl_arena scratch;
+    sl_arena_init(&scratch, 4096);
+    sl_event skipped;
+    for (uint64_t i = 0; i < gc->events; i++) {
+        bool mine = i % s->parallelism == s->subtask;
+        if (!sl_gen_next(s->gen, mine ? &s->events[s->count] : &skipped, mine ? &s->strings : &scratch)) break;
+        if (mine) s->count++;
+        else sl_arena_reset(&scratch);
+    }
+    sl_arena_free(&scratch);
     return SL_OK;
 }
 
 static sl_err ms_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t errstr_size) {
-    if (ctx->parallelism != 1)
-        return sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size,
-                       "the memory source replays one sequence and runs at parallelism 1");
     sl_gen_conf gc;
     int64_t bound;
     sl_err err = sl_gen_conf_load(&gc, ctx->conf, errstr, errstr_size);
@@ -66,6 +78,8 @@ static sl_err ms_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t er
                        "e.g. --set generator.events=1000000");
     memory_source *s = calloc(1, sizeof(*s));
     snprintf(s->name, sizeof(s->name), "%s", ctx->name);
+    s->subtask = ctx->subtask;
+    s->parallelism = ctx->parallelism;
     s->bound = bound;
     s->max_ts = INT64_MIN;
     int64_t t0 = monotonic_ns();
@@ -74,8 +88,8 @@ static sl_err ms_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t er
         free(s);
         return err;
     }
-    sl_log_info(s->name, "memory source: pre-generated %llu events in %.1f ms",
-                (unsigned long long)s->count, (double)(monotonic_ns() - t0) / 1e6);
+    sl_log_info(s->name, "memory source: pre-generated %llu events (subtask %u of %u) in %.1f ms",
+                (unsigned long long)s->count, s->subtask + 1, s->parallelism, (double)(monotonic_ns() - t0) / 1e6);
     *self = s;
     return SL_OK;
 }
@@ -102,24 +116,36 @@ static sl_err ms_snapshot(void *self, sl_buf *out) {
     memory_source *s = self;
     sl_buf_append_u64(out, s->position);
     sl_buf_append_u64(out, (uint64_t)s->max_ts);
+    sl_buf_append_u64(out, s->subtask);
     return SL_OK;
 }
 
+/* Each subtask's position counts its own share of the events, so a restore
+ * needs the same parallelism: the snapshot of the same subtask. */
 static sl_err ms_restore(void *self, const sl_buf *const *snaps, size_t n, char *errstr, size_t errstr_size) {
     memory_source *s = self;
-    uint64_t position, max_ts;
-    sl_buf_reader r = {n == 1 ? snaps[0]->data : NULL, n == 1 ? snaps[0]->data + snaps[0]->len : NULL};
-    if (n != 1 || !sl_buf_read_u64(&r, &position) || !sl_buf_read_u64(&r, &max_ts))
-        return sl_errf(SL_ERR_CORRUPT, errstr, errstr_size,
-                       "memory source: the checkpoint holds %zu positions, expected 1 complete one", n);
-    if (position > s->count)
-        return sl_errf(SL_ERR_CORRUPT, errstr, errstr_size,
-                       "memory source: the checkpoint is at event %llu but only %llu were pre-generated; "
-                       "restore with the same generator.* settings",
-                       (unsigned long long)position, (unsigned long long)s->count);
-    s->position = position;
-    s->max_ts = (int64_t)max_ts;
-    return SL_OK;
+    if (n != s->parallelism)
+        return sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size,
+                       "memory source: the checkpoint was taken with %zu source subtasks, the job has %u; "
+                       "restore with the same parallelism", n, s->parallelism);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t position, max_ts, subtask;
+        sl_buf_reader r = {snaps[i]->data, snaps[i]->data + snaps[i]->len};
+        if (!sl_buf_read_u64(&r, &position) || !sl_buf_read_u64(&r, &max_ts) || !sl_buf_read_u64(&r, &subtask))
+            return sl_errf(SL_ERR_CORRUPT, errstr, errstr_size, "memory source: position %zu of the checkpoint is "
+                           "truncated", i);
+        if (subtask != s->subtask) continue;
+        if (position > s->count)
+            return sl_errf(SL_ERR_CORRUPT, errstr, errstr_size,
+                           "memory source: the checkpoint is at event %llu but only %llu were pre-generated; "
+                           "restore with the same generator.* settings",
+                           (unsigned long long)position, (unsigned long long)s->count);
+        s->position = position;
+        s->max_ts = (int64_t)max_ts;
+        return SL_OK;
+    }
+    return sl_errf(SL_ERR_CORRUPT, errstr, errstr_size, "memory source: the checkpoint has no position for subtask %u",
+                   s->subtask);
 }
 
 static void ms_destroy(void *self) {

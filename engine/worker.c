@@ -1,0 +1,158 @@
+/* worker.c -- worker threads: each runs one subtask of every stage.
+ *
+ * Tasks never block. A worker loops over its tasks, downstream stages first
+ * (draining before producing keeps the queues short), and gives each a step:
+ * an operator task handles a few messages from its gate, a source task polls
+ * once. When no task can do anything it sleeps on its doorbell until a gate
+ * or the coordinator rings it, or until an idle source is due again.
+ *
+ * Back-pressure without blocking: a task whose push finds a channel full
+ * runs, meanwhile, the steps of its worker's tasks downstream of it (never
+ * itself or a task already on the stack). The last stage pushes nowhere, so
+ * the deepest blocked push always has a consumer that some worker can run:
+ * no deadlock, even when two workers fill each other's channels. */
+#define _GNU_SOURCE   /* pthread_setname_np */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "engine/keygroup.h"
+#include "engine/log.h"
+#include "engine/runtime_internal.h"
+
+#define IDLE_WAIT_US 10000   /* longest sleep: finished sources look for the final checkpoint */
+#define PUSH_WAIT_US 1000    /* a blocked push re-checks its channel at least this often */
+
+/* A step of u, marked on the stack so a nested push does not re-enter it. */
+static bool run_step(sl_task *u, int64_t now_us) {
+    u->running = true;
+    bool worked = sl_task_step(u, now_us);
+    u->running = false;
+    return worked;
+}
+
+/* One step of each of w's tasks downstream of `stage` that can run now. */
+static bool help_downstream(sl_worker *w, uint32_t stage) {
+    bool worked = false;
+    int64_t now = sl_monotonic_us();
+    for (uint32_t i = 0; i < w->n_tasks; i++) {
+        sl_task *u = w->tasks[i];
+        if (u->stage_index > stage && !u->running && !u->done) worked |= run_step(u, now);
+    }
+    return worked;
+}
+
+bool sl_task_push(sl_task *t, sl_gate *g, uint32_t channel, sl_msg msg) {
+    sl_worker *w = t->worker;
+    for (;;) {
+        uint64_t seen = sl_doorbell_rings(&w->bell);
+        sl_push_result r = sl_gate_try_push(g, channel, msg);
+        if (r != SL_PUSH_FULL) return r == SL_PUSH_OK;
+        if (!help_downstream(w, t->stage_index)) sl_doorbell_wait(&w->bell, seen, PUSH_WAIT_US);
+    }
+}
+
+static void *worker_main(void *arg) {
+    sl_worker *w = arg;
+    sl_job *job = w->job;
+    char name[16];   /* shown by top -H, perf and gdb */
+    snprintf(name, sizeof(name), "sluice-w%u", w->index);
+    pthread_setname_np(pthread_self(), name);
+    for (;;) {
+        uint64_t seen = sl_doorbell_rings(&w->bell);
+        int64_t now = sl_monotonic_us(), wake = now + IDLE_WAIT_US;
+        bool worked = false;
+        uint32_t live = 0;
+        for (uint32_t i = 0; i < w->n_tasks && !atomic_load(&job->failed); i++) {
+            sl_task *u = w->tasks[i];
+            if (u->done) continue;
+            worked |= run_step(u, now);
+            if (u->done) continue;
+            live++;
+            if (u->resume_at_us > now && u->resume_at_us < wake) wake = u->resume_at_us;
+        }
+        if (live == 0 || atomic_load(&job->failed)) break;
+        if (!worked) sl_doorbell_wait(&w->bell, seen, wake - now);
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Setup                                                               */
+
+/* As many workers as the widest keyed stage (the job's parallelism); a
+ * source stage with more readers than that shares the workers. */
+static uint32_t worker_count(const sl_job *job) {
+    uint32_t n = job->n_stages == 1 ? job->stages[0].parallelism : 1;
+    for (uint32_t s = 1; s < job->n_stages; s++)
+        if (job->stages[s].parallelism > n) n = job->stages[s].parallelism;
+    return n;
+}
+
+sl_err sl_workers_build(sl_job *job, char *errstr, size_t errstr_size) {
+    job->n_workers = worker_count(job);
+    job->workers = calloc(job->n_workers, sizeof(sl_worker));
+    if (!job->workers) return sl_errf(SL_ERR_INTERNAL, errstr, errstr_size, "out of memory for the workers");
+    for (uint32_t k = 0; k < job->n_workers; k++) {
+        sl_worker *w = &job->workers[k];
+        w->job = job;
+        w->index = k;
+        sl_doorbell_init(&w->bell);
+        w->tasks = calloc(job->n_tasks, sizeof(sl_task *));
+        if (!w->tasks) return sl_errf(SL_ERR_INTERNAL, errstr, errstr_size, "out of memory for the workers");
+    }
+    for (int s = (int)job->n_stages - 1; s >= 0; s--)
+        for (uint32_t i = 0; i < job->stages[s].parallelism; i++) {
+            sl_task *t = &job->stages[s].tasks[i];
+            t->worker = &job->workers[i % job->n_workers];
+            t->worker->tasks[t->worker->n_tasks++] = t;
+        }
+    sl_doorbell *producers[SL_MAX_KEY_GROUPS + 1];
+    for (uint32_t s = 1; s < job->n_stages; s++) {
+        sl_stage *up = &job->stages[s - 1];
+        if (up->parallelism > SL_MAX_KEY_GROUPS)
+            return sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size, "stage %s: parallelism %u is above %d",
+                           up->name, up->parallelism, SL_MAX_KEY_GROUPS);
+        for (uint32_t c = 0; c < up->parallelism; c++) producers[c] = &up->tasks[c].worker->bell;
+        producers[up->parallelism] = NULL;   /* the coordinator's channel */
+        for (uint32_t i = 0; i < job->stages[s].parallelism; i++)
+            sl_gate_set_doorbells(job->stages[s].gates[i], &job->stages[s].tasks[i].worker->bell, producers);
+    }
+    sl_log_debug("job", "%u tasks on %u worker thread%s", job->n_tasks, job->n_workers,
+                 job->n_workers == 1 ? "" : "s");
+    return SL_OK;
+}
+
+void sl_workers_start(sl_job *job) {
+    /* Sources inject barriers for checkpoints after the one restored. */
+    for (uint32_t i = 0; i < job->stages[0].parallelism; i++) {
+        job->stages[0].tasks[i].last_barrier = job->restored_id;
+        job->stages[0].tasks[i].source_wm = SL_WATERMARK_MIN;
+    }
+    for (uint32_t k = 0; k < job->n_workers; k++) {
+        sl_worker *w = &job->workers[k];
+        w->started = pthread_create(&w->thread, NULL, worker_main, w) == 0;
+        if (!w->started) sl_job_fail(job, "job", "cannot start worker thread %u", k);
+    }
+}
+
+void sl_workers_join(sl_job *job) {
+    for (uint32_t k = 0; k < job->n_workers; k++) {
+        sl_worker *w = &job->workers[k];
+        if (w->started) pthread_join(w->thread, NULL);
+        w->started = false;
+    }
+}
+
+void sl_workers_ring(sl_job *job) {
+    for (uint32_t k = 0; k < job->n_workers; k++) sl_doorbell_ring(&job->workers[k].bell);
+}
+
+void sl_workers_free(sl_job *job) {
+    for (uint32_t k = 0; job->workers && k < job->n_workers; k++) {
+        sl_doorbell_destroy(&job->workers[k].bell);
+        free(job->workers[k].tasks);
+    }
+    free(job->workers);
+    job->workers = NULL;
+}
