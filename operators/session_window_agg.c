@@ -31,6 +31,10 @@ typedef struct session {
     uint64_t hash;
     pane_summary *ring;               /* oldest at head; cap is a power of two */
     uint32_t head, n, cap;
+    /* The two ends of the ring: with many panes per window the oldest entry
+     * is long out of the CPU caches when a newer pane enters. */
+    pane_summary oldest;
+    int64_t newest_max_ts;
     page_counts pages;
     uint64_t events;
 } session;
@@ -178,9 +182,7 @@ static void counts_remove(page_counts *c, uint32_t k) {
 
 static contribution contribution_of(const session *s) {
     if (!s->n) return (contribution){0};
-    const pane_summary *oldest = &s->ring[s->head];
-    const pane_summary *newest = &s->ring[(s->head + s->n - 1) & (s->cap - 1)];
-    return (contribution){true, newest->max_ts - oldest->min_ts, oldest->entry_page, s->events == 1};
+    return (contribution){true, s->newest_max_ts - s->oldest.min_ts, s->oldest.entry_page, s->events == 1};
 }
 
 /* One more (delta 1) or one fewer (-1) of the session's panes visits page.
@@ -276,8 +278,10 @@ void sl_session_agg_enter(sl_session_agg *a, uint64_t session_hash, const sl_ses
         s->head = 0;
         s->cap = cap;
     }
-    s->ring[(s->head + s->n) & (s->cap - 1)] = (pane_summary){e->pane, e->min_ts, e->max_ts, entry, e->events};
-    s->n++;
+    pane_summary p = {e->pane, e->min_ts, e->max_ts, entry, e->events};
+    s->ring[(s->head + s->n) & (s->cap - 1)] = p;
+    if (!s->n++) s->oldest = p;
+    s->newest_max_ts = e->max_ts;
     s->events += e->events;
     for (uint32_t k = 0; k < e->n_pages; k++) count_page(a, s, page_number(a, e->pages[k]), 1, &old);
     settle(a, s, &old);
@@ -287,10 +291,10 @@ void sl_session_agg_leave(sl_session_agg *a, uint64_t session_hash, const sl_ses
     uint32_t i = sl_hash_index_find(&a->session_index, session_hash);
     if (i == UINT32_MAX) return;
     session *s = &a->sessions[i];
-    if (!s->n || s->ring[s->head].pane != e->pane) return;   /* this pane never entered for it */
+    if (!s->n || s->oldest.pane != e->pane) return;   /* this pane never entered for it */
     contribution old = contribution_of(s);
     s->head = (s->head + 1) & (s->cap - 1);
-    s->n--;
+    if (--s->n) s->oldest = s->ring[s->head];
     s->events -= e->events;
     for (uint32_t k = 0; k < e->n_pages; k++) count_page(a, s, page_number(a, e->pages[k]), -1, &old);
     settle(a, s, &old);
