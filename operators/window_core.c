@@ -52,21 +52,6 @@ int64_t sl_window_core_add(sl_window_core *c, int64_t t, uint64_t page_hash, sl_
     return pane;
 }
 
-#define PREFETCH_BUCKET_AHEAD 8
-#define PREFETCH_ENTRY_AHEAD 4
-
-static void prefetch_event(const sl_window_core *c, const sl_state *panes, const sl_event *ev, bool by_session,
-                           bool entry) {
-    sl_state_prefetch(panes, by_session ? ev->session_hash : ev->page_hash, sl_pane_of(&c->spec, ev->timestamp_ms),
-                      entry);
-}
-
-void sl_window_core_prefetch(const sl_window_core *c, const sl_state *panes, const sl_event *events, uint32_t n,
-                             uint32_t i, bool by_session) {
-    if (i + PREFETCH_BUCKET_AHEAD < n) prefetch_event(c, panes, &events[i + PREFETCH_BUCKET_AHEAD], by_session, false);
-    if (i + PREFETCH_ENTRY_AHEAD < n) prefetch_event(c, panes, &events[i + PREFETCH_ENTRY_AHEAD], by_session, true);
-}
-
 void sl_window_core_advance(sl_window_core *c, int64_t wm, sl_window_fire_fn fire, sl_window_drop_pane_fn drop,
                             void *op, sl_emitter *out) {
     sl_window_refire_run(&c->refire, fire, op, out);

@@ -38,13 +38,6 @@ void sl_window_core_free(sl_window_core *c);
  * ends of a new pane, mark already-fired windows for a re-fire. Returns the pane. */
 int64_t sl_window_core_add(sl_window_core *c, int64_t t, uint64_t page_hash, sl_str page);
 
-/* Before adding events[i]: start loading the pane state (keyed by session
- * or by page) of the events a few places ahead, so that per-event state
- * lookups in state larger than the CPU caches overlap their misses
- * (sl_state_prefetch). */
-void sl_window_core_prefetch(const sl_window_core *c, const sl_state *panes, const sl_event *events, uint32_t n,
-                             uint32_t i, bool by_session);
-
 /* Re-fire what is marked, fire every window ending at or before wm (in
  * order), then drop the panes no open window needs. */
 void sl_window_core_advance(sl_window_core *c, int64_t wm, sl_window_fire_fn fire, sl_window_drop_pane_fn drop,

@@ -1,7 +1,7 @@
 /* window_page_metrics.c -- page analytics per window, keyed by page.
  *
  * Per pane and page it keeps the four event-type counts and a HyperLogLog
- * of users; per window and page it keeps the session partials sent by every
+ * of users, in one state entry per page (page_records.h); per window and page it keeps the session partials sent by every
  * session_metrics subtask (replaced, not added, when a subtask re-fires).
  * When the watermark passes a window's end it merges the window's panes,
  * adds the partials and emits one sl_page_stats per page seen in the window.
@@ -17,48 +17,13 @@
 #include "engine/metrics.h"
 #include "engine/operator.h"
 #include "engine/state.h"
+#include "operators/page_records.h"
 #include "operators/page_window_agg.h"
+#include "operators/state_key_list.h"
 #include "operators/window_core.h"
 #include "operators/window_incremental.h"
 
 #define N_COUNTED_TYPES 4   /* VIEW, CLICK, ADD_TO_CART, PURCHASE; SEARCH is not a page metric */
-
-/* ---- state: one page in one pane ---- */
-
-typedef struct page_pane {
-    uint64_t counts[N_COUNTED_TYPES];
-    sl_hll *users;
-} page_pane;
-
-static void page_pane_init(void *v) {
-    page_pane *p = v;
-    memset(p, 0, sizeof(*p));
-    p->users = sl_hll_new();
-}
-
-static size_t page_pane_encode(const void *v, uint8_t *buf, size_t cap) {
-    const page_pane *p = v;
-    size_t head = sizeof(p->counts);
-    size_t need = head + sl_hll_encode(p->users, NULL, 0);
-    if (need > cap) return need;
-    memcpy(buf, p->counts, head);
-    sl_hll_encode(p->users, buf + head, cap - head);
-    return need;
-}
-
-static bool page_pane_decode(void *v, const uint8_t *buf, size_t len) {
-    page_pane *p = v;
-    if (len < sizeof(p->counts)) return false;
-    memcpy(p->counts, buf, sizeof(p->counts));
-    p->users = sl_hll_decode(buf + sizeof(p->counts), len - sizeof(p->counts));
-    return p->users != NULL;
-}
-
-static void page_pane_destroy(void *v) { sl_hll_free(((page_pane *)v)->users); }
-
-static const sl_state_value_ops PAGE_PANE_OPS = {
-    sizeof(page_pane), page_pane_init, page_pane_encode, page_pane_decode, page_pane_destroy,
-};
 
 /* ---- state: the session partials of one page in one window ---- */
 
@@ -111,7 +76,9 @@ typedef struct page_acc {
 typedef struct page_metrics {
     sl_operator_ctx *ctx;
     sl_window_core core;
-    sl_state *panes, *partials;
+    sl_state *pages, *partials;
+    sl_key_list removals;             /* pages left without records, removed after a visit */
+    int64_t visiting_pane, firing_start;
     sl_pane_set partial_windows;      /* window starts with partials */
     sl_hash_index page_index;
     page_acc *acc;
@@ -133,7 +100,7 @@ static sl_err pm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t er
         return err;
     }
     m->ctx = ctx;
-    m->panes = sl_state_declare(ctx->state, "page_panes", &PAGE_PANE_OPS);
+    m->pages = sl_state_declare(ctx->state, "pages", &SL_PAGE_RECORDS_OPS);
     m->partials = sl_state_declare(ctx->state, "page_session_partials", &PAGE_PARTIALS_OPS);
     m->agg = sl_page_agg_new();
     sl_window_incremental_init(&m->inc);
@@ -146,10 +113,11 @@ static sl_err pm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t er
 
 static void add_event(page_metrics *m, const sl_event *ev) {
     int64_t pane = sl_window_core_add(&m->core, ev->timestamp_ms, ev->page_hash, ev->page);
-    page_pane *p = sl_state_get(m->panes, ev->page_hash, &ev->page_hash, sizeof(ev->page_hash), pane, true);
+    sl_page_records *r = sl_state_get(m->pages, ev->page_hash, &ev->page_hash, sizeof(ev->page_hash), 0, true);
+    sl_page_record *p = sl_page_records_get(r, pane);
     if (ev->event_type < N_COUNTED_TYPES) p->counts[ev->event_type]++;
     sl_hll_add(p->users, ev->user_hash);
-    sl_state_mark_dirty(m->panes);
+    sl_state_mark_dirty(m->pages);
 }
 
 static void add_partial(page_metrics *m, const sl_session_partial *in) {
@@ -178,10 +146,7 @@ static void fire(void *op, int64_t end, sl_emitter *out);
 static sl_err pm_process(void *self, sl_batch *in, sl_emitter *out, char *errstr, size_t errstr_size) {
     page_metrics *m = self;
     if (in->kind == SL_BATCH_EVENTS) {
-        for (uint32_t i = 0; i < in->count; i++) {
-            sl_window_core_prefetch(&m->core, m->panes, sl_batch_events(in), in->count, i, false);
-            add_event(m, &sl_batch_events(in)[i]);
-        }
+        for (uint32_t i = 0; i < in->count; i++) add_event(m, &sl_batch_events(in)[i]);
     } else if (in->kind == SL_BATCH_SESSION_PARTIALS) {
         for (uint32_t i = 0; i < in->count; i++) add_partial(m, &SL_BATCH_ITEMS(in, sl_session_partial)[i]);
     } else {
@@ -193,11 +158,9 @@ static sl_err pm_process(void *self, sl_batch *in, sl_emitter *out, char *errstr
 
 /* ---- firing ---- */
 
-static int visit_pane(const void *key, size_t key_len, uint64_t key_hash, void *value, void *opaque) {
-    page_metrics *m = opaque;
-    const page_pane *p = value;
+static page_acc *acc_for(page_metrics *m, uint64_t page_hash) {
     bool inserted;
-    uint32_t i = sl_hash_index_upsert(&m->page_index, key_hash, &inserted);
+    uint32_t i = sl_hash_index_upsert(&m->page_index, page_hash, &inserted);
     if (i >= m->acc_cap) {
         uint32_t old = m->acc_cap;
         m->acc_cap = m->acc_cap ? m->acc_cap * 2 : 128;
@@ -206,12 +169,25 @@ static int visit_pane(const void *key, size_t key_len, uint64_t key_hash, void *
     }
     page_acc *a = &m->acc[i];
     if (inserted) {
-        a->page_hash = key_hash;
+        a->page_hash = page_hash;
         memset(a->counts, 0, sizeof(a->counts));
         sl_hll_clear(a->users);
     }
-    for (int t = 0; t < N_COUNTED_TYPES; t++) a->counts[t] += p->counts[t];
-    sl_hll_merge(a->users, p->users);
+    return a;
+}
+
+/* Merge the page's records of the window [firing_start, firing_end). */
+static int visit_merge(const void *key, size_t key_len, uint64_t key_hash, void *value, void *opaque) {
+    page_metrics *m = opaque;
+    const sl_page_records *r = value;
+    page_acc *a = NULL;
+    for (uint32_t k = r->head; k < r->n; k++) {
+        const sl_page_record *p = &r->records[k];
+        if (p->pane < m->firing_start || p->pane >= m->firing_end) continue;
+        if (!a) a = acc_for(m, key_hash);
+        for (int t = 0; t < N_COUNTED_TYPES; t++) a->counts[t] += p->counts[t];
+        sl_hll_merge(a->users, p->users);
+    }
     (void)key;
     (void)key_len;
     return 0;
@@ -248,43 +224,50 @@ static void emit_stats(page_metrics *m, uint64_t page_hash, const uint64_t count
 /* Merge every pane of the window [end - size, end) per page. */
 static void merge_and_fire(page_metrics *m, int64_t end, sl_emitter *out) {
     int64_t start = end - m->core.spec.size;
+    m->firing_start = start;
+    m->firing_end = end;
     sl_hash_index_clear(&m->page_index);
-    for (uint32_t i = 0; i < m->core.active.count; i++) {
-        int64_t pane = m->core.active.starts[i];
-        if (pane >= start && pane < end) sl_state_foreach_in_namespace(m->panes, pane, visit_pane, m);
-    }
+    sl_state_foreach_in_namespace(m->pages, 0, visit_merge, m);
     for (uint32_t i = 0; i < m->page_index.count; i++)
         emit_stats(m, m->acc[i].page_hash, m->acc[i].counts, sl_hll_count(m->acc[i].users), start, end, out);
 }
 
 /* ---- incremental firing ---- */
 
+/* The page's record of the visiting pane enters or leaves the running aggregates. */
+static void move_record(page_metrics *m, uint64_t page_hash, const sl_page_records *r, bool leave) {
+    const sl_page_record *p = sl_page_records_find(r, m->visiting_pane);
+    if (p) (leave ? sl_page_agg_leave : sl_page_agg_enter)(m->agg, page_hash, p->counts, p->users);
+}
+
 static int visit_enter(const void *key, size_t key_len, uint64_t key_hash, void *value, void *opaque) {
-    const page_pane *p = value;
-    sl_page_agg_enter(((page_metrics *)opaque)->agg, key_hash, p->counts, p->users);
+    move_record(opaque, key_hash, value, false);
     return 0;
 }
 
 static int visit_leave(const void *key, size_t key_len, uint64_t key_hash, void *value, void *opaque) {
-    const page_pane *p = value;
-    sl_page_agg_leave(((page_metrics *)opaque)->agg, key_hash, p->counts, p->users);
+    move_record(opaque, key_hash, value, true);
     return 0;
 }
 
 static void enter_pane(void *op, int64_t pane) {
-    sl_state_foreach_in_namespace(((page_metrics *)op)->panes, pane, visit_enter, op);
+    page_metrics *m = op;
+    m->visiting_pane = pane;
+    sl_state_foreach_in_namespace(m->pages, 0, visit_enter, op);
 }
 
 static void leave_pane(void *op, int64_t pane) {
-    sl_state_foreach_in_namespace(((page_metrics *)op)->panes, pane, visit_leave, op);
+    page_metrics *m = op;
+    m->visiting_pane = pane;
+    sl_state_foreach_in_namespace(m->pages, 0, visit_leave, op);
 }
 
 /* A page with a dense pane sketch: merge its sketches over the window's panes. */
 static uint64_t merge_users(page_metrics *m, uint64_t page_hash) {
     sl_hll_clear(m->merged_users);
-    for (uint32_t i = 0; i < m->inc.entered.count; i++) {
-        const page_pane *p = sl_state_get(m->panes, page_hash, &page_hash, sizeof(page_hash), m->inc.entered.starts[i],
-                                          false);
+    const sl_page_records *r = sl_state_get(m->pages, page_hash, &page_hash, sizeof(page_hash), 0, false);
+    for (uint32_t i = 0; r && i < m->inc.entered.count; i++) {
+        const sl_page_record *p = sl_page_records_find(r, m->inc.entered.starts[i]);
         if (p) sl_hll_merge(m->merged_users, p->users);
     }
     return sl_hll_count(m->merged_users);
@@ -308,10 +291,25 @@ static void fire(void *op, int64_t end, sl_emitter *out) {
     sl_page_agg_foreach(m->agg, emit_window_sums, m);
 }
 
+/* Drop the records of the dropped pane (and older); a page left without
+ * records is removed after the visit (a visitor must not change the keys). */
+static int visit_drop(const void *key, size_t key_len, uint64_t key_hash, void *value, void *opaque) {
+    page_metrics *m = opaque;
+    sl_page_records *r = value;
+    sl_page_records_drop_before(r, m->visiting_pane + m->core.spec.pane);
+    if (r->head == r->n) sl_key_list_add(&m->removals, key_hash, key, key_len);
+    return 0;
+}
+
 static void drop_pane(void *op, int64_t pane) {
     page_metrics *m = op;
     sl_window_incremental_drop(&m->inc, pane, leave_pane, m);
-    sl_state_remove_namespace(m->panes, pane);
+    m->visiting_pane = pane;
+    sl_state_foreach_in_namespace(m->pages, 0, visit_drop, m);
+    for (uint32_t i = 0; i < m->removals.n; i++)
+        sl_state_remove(m->pages, m->removals.items[i].hash, sl_key_list_key(&m->removals, i),
+                        m->removals.items[i].len, 0);
+    sl_key_list_clear(&m->removals);
 }
 
 static sl_err pm_watermark(void *self, int64_t wm, sl_emitter *out, char *errstr, size_t errstr_size) {
@@ -353,6 +351,7 @@ static void pm_destroy(void *self) {
     sl_window_incremental_free(&m->inc);
     sl_page_agg_free(m->agg);
     sl_hll_free(m->merged_users);
+    sl_key_list_free(&m->removals);
     sl_window_core_free(&m->core);
     free(m);
 }
