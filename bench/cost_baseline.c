@@ -206,8 +206,24 @@ static void add_event(baseline *b, const sl_event *ev) {
 
 /* ---- panes entering and leaving the running aggregates ---- */
 
-/* A pane's values enter (leave = false) or leave the window's aggregates. */
-static void pane_move(baseline *b, pane *p, bool leave) {
+/* When panes[i] leaves: the session's entry in the next entered pane (its
+ * oldest in the window then), as the caller of sl_session_agg_leave names it.
+ * The entered panes are consecutive in b->panes. */
+static bool next_entered(const baseline *b, uint32_t i, uint64_t session_hash, sl_session_pane_entry *next) {
+    for (uint32_t k = i + 1; k < b->n_panes && b->panes[k].entered; k++) {
+        uint32_t j = sl_hash_index_find(&b->panes[k].session_index, session_hash);
+        if (j == UINT32_MAX) continue;
+        const session_entry *e = &b->panes[k].entries[j];
+        *next = (sl_session_pane_entry){b->panes[k].start, e->min_ts, e->max_ts, b->page_hashes[e->entry_page],
+                                        e->events, 0, NULL};
+        return true;
+    }
+    return false;
+}
+
+/* The values of panes[i] enter (leave = false) or leave the window's aggregates. */
+static void pane_move(baseline *b, uint32_t at, bool leave) {
+    pane *p = &b->panes[at];
     for (uint32_t pg = 0; pg < p->pages_cap; pg++) {
         const page_cell *c = &p->pages[pg];
         if (!c->users) continue;
@@ -220,7 +236,10 @@ static void pane_move(baseline *b, pane *p, bool leave) {
         for (uint32_t i = 0; i < e->n_pages; i++) hashes[i] = b->page_hashes[pages[i]];
         sl_session_pane_entry pe = {p->start, e->min_ts, e->max_ts, b->page_hashes[e->entry_page],
                                     e->events, e->n_pages, hashes};
-        (leave ? sl_session_agg_leave : sl_session_agg_enter)(b->sessions, e->session_hash, &pe);
+        sl_session_pane_entry next;
+        if (!leave) sl_session_agg_enter(b->sessions, e->session_hash, &pe);
+        else sl_session_agg_leave(b->sessions, e->session_hash, &pe,
+                                  next_entered(b, at, e->session_hash, &next) ? &next : NULL);
         if (hashes != b->entry_pages) free(hashes);
     }
     p->entered = !leave;
@@ -232,9 +251,9 @@ static void pane_move(baseline *b, pane *p, bool leave) {
 static void slide_to(baseline *b, int64_t start, int64_t end) {
     for (uint32_t i = 0; i < b->n_panes; i++) {
         pane *p = &b->panes[i];
-        if (p->entered && p->start < start) pane_move(b, p, true);
+        if (p->entered && p->start < start) pane_move(b, i, true);
         else if (!p->entered && p->start >= start && p->start < end && p->start > b->newest_entered) {
-            pane_move(b, p, false);
+            pane_move(b, i, false);
             b->newest_entered = p->start;
         }
     }
@@ -365,7 +384,7 @@ static void advance_watermark(baseline *b, int64_t wm) {
     }
     uint32_t n = 0;
     while (n < b->n_panes && sl_window_last_start(&b->spec, b->panes[n].start) + b->spec.size <= wm) {
-        if (b->panes[n].entered) pane_move(b, &b->panes[n], true);
+        if (b->panes[n].entered) pane_move(b, n, true);
         pane_free(&b->panes[n++]);
     }
     memmove(b->panes, b->panes + n, (b->n_panes - n) * sizeof(pane));

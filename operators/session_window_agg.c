@@ -6,12 +6,11 @@
 
 #include "engine/hash_index.h"
 
-/* What a session keeps of one of its panes in the window. */
-typedef struct pane_summary {
-    int64_t pane, min_ts, max_ts;
+/* Where a session's oldest pane in the window starts it. */
+typedef struct session_start {
+    int64_t pane, min_ts;
     uint32_t entry_page;              /* page number */
-    uint32_t events;
-} pane_summary;
+} session_start;
 
 /* The pages a session's panes in the window visited, each with the number of
  * those panes: a dense array (the hot loop of a duration change walks it)
@@ -27,13 +26,12 @@ typedef struct page_counts {
     uint32_t slot_mask;               /* slots has slot_mask + 1 entries (0: none yet) */
 } page_counts;
 
+/* A session's panes in the window are not kept here (the caller holds
+ * them, and names the new oldest when one leaves): only their two ends. */
 typedef struct session {
     uint64_t hash;
-    pane_summary *ring;               /* oldest at head; cap is a power of two */
-    uint32_t head, n, cap;
-    /* The two ends of the ring: with many panes per window the oldest entry
-     * is long out of the CPU caches when a newer pane enters. */
-    pane_summary oldest;
+    uint32_t n;                       /* its panes in the window */
+    session_start oldest;
     int64_t newest_max_ts;
     page_counts pages;
     uint64_t events;
@@ -67,7 +65,6 @@ sl_session_agg *sl_session_agg_new(void) {
 }
 
 static void session_free(session *s) {
-    free(s->ring);
     free(s->pages.pages);
     free(s->pages.slots);
 }
@@ -268,33 +265,21 @@ void sl_session_agg_enter(sl_session_agg *a, uint64_t session_hash, const sl_ses
     uint32_t entry = page_number(a, e->entry_page);
     session *s = session_for(a, session_hash);
     contribution old = contribution_of(s);
-    if (s->n == s->cap) {
-        /* Unroll the ring into a twice larger one, oldest first. */
-        uint32_t cap = s->cap ? 2 * s->cap : 8;
-        pane_summary *ring = grow(NULL, cap, sizeof(pane_summary));
-        for (uint32_t k = 0; k < s->n; k++) ring[k] = s->ring[(s->head + k) & (s->cap - 1)];
-        free(s->ring);
-        s->ring = ring;
-        s->head = 0;
-        s->cap = cap;
-    }
-    pane_summary p = {e->pane, e->min_ts, e->max_ts, entry, e->events};
-    s->ring[(s->head + s->n) & (s->cap - 1)] = p;
-    if (!s->n++) s->oldest = p;
+    if (!s->n++) s->oldest = (session_start){e->pane, e->min_ts, entry};
     s->newest_max_ts = e->max_ts;
     s->events += e->events;
     for (uint32_t k = 0; k < e->n_pages; k++) count_page(a, s, page_number(a, e->pages[k]), 1, &old);
     settle(a, s, &old);
 }
 
-void sl_session_agg_leave(sl_session_agg *a, uint64_t session_hash, const sl_session_pane_entry *e) {
+void sl_session_agg_leave(sl_session_agg *a, uint64_t session_hash, const sl_session_pane_entry *e,
+                          const sl_session_pane_entry *next) {
     uint32_t i = sl_hash_index_find(&a->session_index, session_hash);
     if (i == UINT32_MAX) return;
     session *s = &a->sessions[i];
     if (!s->n || s->oldest.pane != e->pane) return;   /* this pane never entered for it */
     contribution old = contribution_of(s);
-    s->head = (s->head + 1) & (s->cap - 1);
-    if (--s->n) s->oldest = s->ring[s->head];
+    if (--s->n && next) s->oldest = (session_start){next->pane, next->min_ts, page_number(a, next->entry_page)};
     s->events -= e->events;
     for (uint32_t k = 0; k < e->n_pages; k++) count_page(a, s, page_number(a, e->pages[k]), -1, &old);
     settle(a, s, &old);

@@ -44,8 +44,13 @@ void sl_session_agg_clear(sl_session_agg *a);
 /* Session `session_hash`'s entry of a pane that enters the window (newer
  * than every pane it holds for that session). */
 void sl_session_agg_enter(sl_session_agg *a, uint64_t session_hash, const sl_session_pane_entry *e);
-/* The same entry leaves the window (it is the session's oldest pane). */
-void sl_session_agg_leave(sl_session_agg *a, uint64_t session_hash, const sl_session_pane_entry *e);
+/* The same entry leaves the window (it is the session's oldest pane);
+ * `next` is the session's entry that is its oldest in the window afterwards
+ * (NULL: none is left; its pages are not read). The caller holds the session's panes: keeping them
+ * here too would write every entering pane twice, into memory that with
+ * many panes per window is out of the CPU caches. */
+void sl_session_agg_leave(sl_session_agg *a, uint64_t session_hash, const sl_session_pane_entry *e,
+                          const sl_session_pane_entry *next);
 
 /* The partial sums of one page over the sessions in the window. */
 typedef struct sl_session_page_sums {

@@ -253,13 +253,27 @@ static void merge_and_fire(session_metrics *m, int64_t end, sl_emitter *out) {
 
 /* ---- incremental firing ---- */
 
-/* Record i (its pages start at page_off) enters or leaves the running aggregates. */
-static void move_record(session_metrics *m, uint64_t key_hash, const sl_session_records *s, uint32_t i,
-                        uint32_t page_off, bool leave) {
+static sl_session_pane_entry entry_of(const sl_session_records *s, uint32_t i, uint32_t page_off) {
     const sl_session_record *r = &s->records[i];
-    sl_session_pane_entry e = {r->pane, r->min_ts, r->max_ts, r->entry_page, r->events, r->n_pages,
-                               s->pages + page_off};
-    (leave ? sl_session_agg_leave : sl_session_agg_enter)(m->agg, key_hash, &e);
+    return (sl_session_pane_entry){r->pane, r->min_ts, r->max_ts, r->entry_page, r->events, r->n_pages,
+                                   s->pages + page_off};
+}
+
+/* Record i (its pages start at page_off) enters the running aggregates. */
+static void enter_record(session_metrics *m, uint64_t key_hash, const sl_session_records *s, uint32_t i,
+                         uint32_t page_off) {
+    sl_session_pane_entry e = entry_of(s, i, page_off);
+    sl_session_agg_enter(m->agg, key_hash, &e);
+}
+
+/* Record i, the session's oldest in the aggregates, leaves them; the next
+ * record is then the oldest there if it entered (is older than entered_hi). */
+static void leave_record(session_metrics *m, uint64_t key_hash, const sl_session_records *s, uint32_t i,
+                         uint32_t page_off) {
+    sl_session_pane_entry e = entry_of(s, i, page_off), next;
+    bool has_next = i + 1 < s->n && s->records[i + 1].pane < m->entered_hi;
+    if (has_next) next = entry_of(s, i + 1, page_off + s->records[i].n_pages);
+    sl_session_agg_leave(m->agg, key_hash, &e, has_next ? &next : NULL);
 }
 
 /* The panes below this leave the aggregates, those from enter_from() on enter. */
@@ -280,11 +294,11 @@ static void slide_session(session_metrics *m, uint64_t key_hash, sl_session_reco
     if (s->oldest >= drop_below && s->newest < from) return;   /* nothing leaves, enters or goes */
     uint32_t i = s->head, off = s->page_head;
     for (; i < s->n && s->records[i].pane < below; off += s->records[i++].n_pages)
-        if (s->records[i].pane >= m->entered_lo) move_record(m, key_hash, s, i, off, true);
+        if (s->records[i].pane >= m->entered_lo) leave_record(m, key_hash, s, i, off);
     uint32_t j = s->n, j_off = s->n_pages;
     while (j > i && s->records[j - 1].pane >= from) j_off -= s->records[--j].n_pages;
     for (; j < s->n && s->records[j].pane < m->firing_end; j_off += s->records[j++].n_pages)
-        move_record(m, key_hash, s, j, j_off, false);
+        enter_record(m, key_hash, s, j, j_off);
     sl_session_records_drop_before(s, drop_below);
 }
 

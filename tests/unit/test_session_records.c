@@ -225,8 +225,12 @@ static void running_session_sums_equal_a_merge_of_the_window(void **state) {
             if (start - 1 >= 0)
                 for (int s = 0; s < N_SESSIONS; s++)
                     if (cells[s][start - 1].used) {
-                        sl_session_pane_entry e = entry_of(s, start - 1);
-                        sl_session_agg_leave(a, (uint64_t)s + 1, &e);
+                        sl_session_pane_entry e = entry_of(s, start - 1), next;
+                        int q = start;   /* the session's next pane in the window, now its oldest */
+                        while (q < end - 1 && q < N_PANES && !cells[s][q].used) q++;
+                        bool has_next = q < end - 1 && q < N_PANES;
+                        if (has_next) next = entry_of(s, q);
+                        sl_session_agg_leave(a, (uint64_t)s + 1, &e, has_next ? &next : NULL);
                     }
             if (end - 1 < N_PANES)
                 for (int s = 0; s < N_SESSIONS; s++)
