@@ -76,13 +76,16 @@ static uint32_t after_not_newer(const sl_page_records *r, int64_t pane) {
 }
 
 const sl_page_record *sl_page_records_find(const sl_page_records *r, int64_t pane) {
-    uint32_t lo = r->head, hi = r->n;   /* binary search: leaving panes are the oldest, entering ones the newest */
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (r->records[mid].pane < pane) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo < r->n && r->records[lo].pane == pane ? &r->records[lo] : NULL;
+    if (r->head == r->n || pane < r->records[r->head].pane || pane > r->records[r->n - 1].pane) return NULL;
+    /* Panes leave and are dropped at the oldest end and enter near the
+     * newest: walk from the nearer end (each step of a binary search over a
+     * long array of records would load another cache line). */
+    uint32_t i;
+    if (pane - r->records[r->head].pane <= r->records[r->n - 1].pane - pane)
+        for (i = r->head; r->records[i].pane < pane; i++) continue;
+    else
+        for (i = r->n - 1; r->records[i].pane > pane; i--) continue;
+    return r->records[i].pane == pane ? &r->records[i] : NULL;
 }
 
 sl_page_record *sl_page_records_get(sl_page_records *r, int64_t pane) {
