@@ -348,7 +348,7 @@ static void throttle(sl_task *t) {
 
 /* The source task is over: its downstream learns that no more comes. */
 static void finish_source(sl_task *t) {
-    t->done = true;
+    atomic_store(&t->done, true);
     broadcast(t, (sl_msg){SL_MSG_END, 0, NULL});
 }
 
@@ -456,7 +456,7 @@ static void on_message(sl_task *t, sl_msg msg, uint32_t ch) {
         break;
     case SL_MSG_END:
         if (ch == t->n_inputs) {   /* the coordinator's channel: the job is over */
-            t->done = true;
+            atomic_store(&t->done, true);
             break;
         }
         if (sl_input_wm_end(&t->inputs, ch)) sl_task_watermark(t, t->inputs.current);
@@ -478,7 +478,7 @@ static bool operator_step(sl_task *t) {
         uint32_t ch;
         if (!sl_gate_pop_timed(t->input, &msg, &ch, 0)) return n > 0;
         on_message(t, msg, ch);
-        if (t->done) return true;
+        if (atomic_load(&t->done)) return true;
     }
     return true;
 }

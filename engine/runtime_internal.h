@@ -69,9 +69,9 @@ struct sl_task {
     sl_job *job;
     uint32_t stage_index, subtask;
     char name[96];
-    sl_worker *worker;                       /* the thread that runs it */
-    bool running;                            /* a step of it is on the worker's stack */
-    bool done;                               /* finished: never stepped again */
+    sl_worker *worker;                       /* the thread that runs it (others may steal steps) */
+    atomic_bool claimed;                     /* a step of it is running */
+    atomic_bool done;                        /* finished: never stepped again */
     int64_t resume_at_us;                    /* a source that is idle or throttled polls again then */
     sl_stage *next;                          /* downstream stage, NULL for the last */
     sl_batch **exchange_out;                 /* per downstream subtask */

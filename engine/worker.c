@@ -6,11 +6,15 @@
  * once. When no task can do anything it sleeps on its doorbell until a gate
  * or the coordinator rings it, or until an idle source is due again.
  *
+ * A worker whose own tasks have nothing to do runs a step of another
+ * worker's operator task that is not running (work stealing): a subtask
+ * whose keys are hotter than the others' does not hold the job back.
+ *
  * Back-pressure without blocking: a task whose push finds a channel full
- * runs, meanwhile, the steps of its worker's tasks downstream of it (never
- * itself or a task already on the stack). The last stage pushes nowhere, so
- * the deepest blocked push always has a consumer that some worker can run:
- * no deadlock, even when two workers fill each other's channels. */
+ * runs, meanwhile, the steps of tasks downstream of it (never itself or a
+ * task already running). The last stage pushes nowhere, so the deepest
+ * blocked push always has a consumer that some worker can run: no deadlock,
+ * even when two workers fill each other's channels. */
 #define _GNU_SOURCE   /* pthread_setname_np */
 #include <pthread.h>
 #include <stdio.h>
@@ -23,32 +27,46 @@
 #define IDLE_WAIT_US 10000   /* longest sleep: finished sources look for the final checkpoint */
 #define PUSH_WAIT_US 1000    /* a blocked push re-checks its channel at least this often */
 
-/* A step of u, marked on the stack so a nested push does not re-enter it. */
+/* The worker this thread is (NULL on other threads). */
+static _Thread_local sl_worker *current_worker;
+
+/* A step of u, unless it is done or another step of it runs: on another
+ * worker, or on this one's stack (a nested push must not re-enter it). The
+ * claim also orders one step's memory before the next, wherever it runs. */
 static bool run_step(sl_task *u, int64_t now_us) {
-    u->running = true;
-    bool worked = sl_task_step(u, now_us);
-    u->running = false;
+    if (atomic_load(&u->done) || atomic_exchange(&u->claimed, true)) return false;
+    bool worked = !atomic_load(&u->done) && sl_task_step(u, now_us);
+    atomic_store(&u->claimed, false);
     return worked;
 }
 
-/* One step of each of w's tasks downstream of `stage` that can run now. */
-static bool help_downstream(sl_worker *w, uint32_t stage) {
+/* One step of each of w's tasks in stages after `after` (-1: all). */
+static bool run_tasks(sl_worker *w, int after, int64_t now_us) {
     bool worked = false;
-    int64_t now = sl_monotonic_us();
-    for (uint32_t i = 0; i < w->n_tasks; i++) {
-        sl_task *u = w->tasks[i];
-        if (u->stage_index > stage && !u->running && !u->done) worked |= run_step(u, now);
-    }
+    for (uint32_t i = 0; i < w->n_tasks && !atomic_load(&w->job->failed); i++)
+        if ((int)w->tasks[i]->stage_index > after) worked |= run_step(w->tasks[i], now_us);
     return worked;
+}
+
+/* Steps of the operator tasks downstream of `after`: w's own first and, if
+ * none of them had anything to do, the other workers' (work stealing evens
+ * out subtasks whose keys are skewed; sources stay with their worker). */
+static bool run_downstream(sl_worker *w, int after) {
+    int64_t now = sl_monotonic_us();
+    if (run_tasks(w, after, now)) return true;
+    sl_job *job = w->job;
+    for (uint32_t k = 1; k < job->n_workers; k++)
+        if (run_tasks(&job->workers[(w->index + k) % job->n_workers], after > 0 ? after : 0, now)) return true;
+    return false;
 }
 
 bool sl_task_push(sl_task *t, sl_gate *g, uint32_t channel, sl_msg msg) {
-    sl_worker *w = t->worker;
+    sl_worker *w = current_worker;
     for (;;) {
         uint64_t seen = sl_doorbell_rings(&w->bell);
         sl_push_result r = sl_gate_try_push(g, channel, msg);
         if (r != SL_PUSH_FULL) return r == SL_PUSH_OK;
-        if (!help_downstream(w, t->stage_index)) sl_doorbell_wait(&w->bell, seen, PUSH_WAIT_US);
+        if (!run_downstream(w, (int)t->stage_index)) sl_doorbell_wait(&w->bell, seen, PUSH_WAIT_US);
     }
 }
 
@@ -58,20 +76,20 @@ static void *worker_main(void *arg) {
     char name[16];   /* shown by top -H, perf and gdb */
     snprintf(name, sizeof(name), "sluice-w%u", w->index);
     pthread_setname_np(pthread_self(), name);
+    current_worker = w;
     for (;;) {
         uint64_t seen = sl_doorbell_rings(&w->bell);
         int64_t now = sl_monotonic_us(), wake = now + IDLE_WAIT_US;
-        bool worked = false;
+        bool worked = run_tasks(w, -1, now);
         uint32_t live = 0;
-        for (uint32_t i = 0; i < w->n_tasks && !atomic_load(&job->failed); i++) {
+        for (uint32_t i = 0; i < w->n_tasks; i++) {
             sl_task *u = w->tasks[i];
-            if (u->done) continue;
-            worked |= run_step(u, now);
-            if (u->done) continue;
+            if (atomic_load(&u->done)) continue;
             live++;
             if (u->resume_at_us > now && u->resume_at_us < wake) wake = u->resume_at_us;
         }
         if (live == 0 || atomic_load(&job->failed)) break;
+        if (!worked) worked = run_downstream(w, 0);
         if (!worked) sl_doorbell_wait(&w->bell, seen, wake - now);
     }
     return NULL;

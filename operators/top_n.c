@@ -7,9 +7,13 @@
  * its views are at least trending_factor times its views in the window one
  * slide earlier, and that earlier count is above zero. Re-fired page stats
  * re-fire the window's Top-N and the next window's (whose trending flags
- * depend on it). */
+ * depend on it).
+ *
+ * Per window and page it does O(1) work: a window's pages have a hash index,
+ * and ranking keeps only the N best (the result is the same as sorting all). */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine/metrics.h"
 #include "engine/operator.h"
@@ -27,7 +31,11 @@ typedef struct window_views {
     bool fired;
     uint32_t n, cap;
     page_views *pages;
+    uint32_t *index;                  /* open addressing: position in pages + 1, 0 = free */
+    uint32_t index_mask;
 } window_views;
+
+#define GAUGES_EVERY_MS 200           /* /metrics is scraped every few seconds */
 
 typedef struct top_n {
     sl_window_spec spec;
@@ -42,7 +50,11 @@ typedef struct top_n {
     uint32_t ranked_cap;
     sl_metric_handle *fired;     /* sluice_window_firings_total */
     sl_metrics *metrics;              /* sluice_top_page_views and _latest_window_end_seconds */
-    int64_t metrics_end;              /* window end the gauges show */
+    sl_top_entry *shown;              /* the newest fired window's ranking, for the gauges */
+    uint32_t n_shown;
+    int64_t shown_end;
+    bool gauges_stale;                /* shown changed since the gauges were replaced */
+    int64_t gauges_due_ms;            /* gauges are replaced at most every GAUGES_EVERY_MS */
 } top_n;
 
 static sl_err tn_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t errstr_size) {
@@ -59,7 +71,7 @@ static sl_err tn_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t er
     t->dict = sl_page_dict_new();
     t->fired = sl_metrics_get(ctx->metrics, "sluice_window_firings_total", (const char *const[]){"top_n", NULL});
     t->metrics = ctx->metrics;
-    t->metrics_end = SL_WATERMARK_MIN;
+    t->shown_end = SL_WATERMARK_MIN;
     *self = t;
     return SL_OK;
 }
@@ -83,24 +95,55 @@ static window_views *find_window(top_n *t, int64_t start, bool create) {
     return &t->windows[lo];
 }
 
+static uint32_t index_start(uint64_t page, uint32_t mask) {
+    return (uint32_t)((page * 0x9e3779b97f4a7c15ULL) >> 32) & mask;
+}
+
+/* Where page is in w->pages (or -1); *slot: its index slot, or the free one it would take. */
+static int64_t page_position(const window_views *w, uint64_t page, uint32_t *slot) {
+    if (!w || !w->index) return -1;
+    for (uint32_t i = index_start(page, w->index_mask);; i = (i + 1) & w->index_mask) {
+        uint32_t at = w->index[i];
+        if (slot) *slot = i;
+        if (!at) return -1;
+        if (w->pages[at - 1].page_hash == page) return at - 1;
+    }
+}
+
+/* Room for one more page; the index stays at most half full. */
+static void grow_pages(window_views *w) {
+    w->cap = w->cap ? w->cap * 2 : 16;
+    w->pages = realloc(w->pages, w->cap * sizeof(page_views));
+    free(w->index);
+    w->index_mask = 2 * w->cap - 1;
+    w->index = calloc(2 * (size_t)w->cap, sizeof(uint32_t));
+    if (!w->pages || !w->index) abort();
+    for (uint32_t k = 0; k < w->n; k++) {
+        uint32_t i = index_start(w->pages[k].page_hash, w->index_mask);
+        while (w->index[i]) i = (i + 1) & w->index_mask;
+        w->index[i] = k + 1;
+    }
+}
+
 static uint64_t views_of(const window_views *w, uint64_t page) {
-    for (uint32_t i = 0; w && i < w->n; i++)
-        if (w->pages[i].page_hash == page) return w->pages[i].views;
-    return 0;
+    int64_t at = page_position(w, page, NULL);
+    return at < 0 ? 0 : w->pages[at].views;
 }
 
 static void set_views(top_n *t, int64_t start, uint64_t page, uint64_t views) {
     window_views *w = find_window(t, start, true);
-    for (uint32_t i = 0; i < w->n; i++)
-        if (w->pages[i].page_hash == page) {
-            w->pages[i].views = views;
-            return;
-        }
+    uint32_t slot = 0;
+    int64_t at = page_position(w, page, &slot);
+    if (at >= 0) {
+        w->pages[at].views = views;
+        return;
+    }
     if (w->n == w->cap) {
-        w->cap = w->cap ? w->cap * 2 : 16;
-        w->pages = realloc(w->pages, w->cap * sizeof(page_views));
+        grow_pages(w);
+        page_position(w, page, &slot);
     }
     w->pages[w->n++] = (page_views){page, views};
+    w->index[slot] = w->n;
 }
 
 static sl_err tn_process(void *self, sl_batch *in, sl_emitter *out, char *errstr, size_t errstr_size) {
@@ -121,7 +164,6 @@ static sl_err tn_process(void *self, sl_batch *in, sl_emitter *out, char *errstr
     return SL_OK;
 }
 
-
 static int by_rank(const void *a, const void *b) {
     const sl_top_entry *x = a, *y = b;
     if (x->view_count != y->view_count) return x->view_count > y->view_count ? -1 : 1;
@@ -130,20 +172,18 @@ static int by_rank(const void *a, const void *b) {
 
 /* The dashboard's "top pages of the latest window": the ranked pages as
  * gauges, replacing the previous window's, so a page that left the top N
- * leaves /metrics too. Once per fired window; a re-fire of an older window
- * leaves the newer one shown. */
-static void publish_gauges(top_n *t, int64_t end, uint32_t n) {
-    if (!t->metrics || end < t->metrics_end) return;
-    t->metrics_end = end;
+ * leaves /metrics too. A re-fire of an older window leaves the newer one
+ * shown. */
+static void publish_gauges(top_n *t, int64_t end, const sl_top_entry *ranked, uint32_t n) {
     size_t text = 0;
-    for (uint32_t i = 0; i < n; i++) text += t->ranked[i].page.len + 1 + 11;   /* page, rank digits */
+    for (uint32_t i = 0; i < n; i++) text += ranked[i].page.len + 1 + 11;   /* page, rank digits */
     const char *(*labels)[3] = malloc(n * sizeof(*labels) + 1);
     const char *const **rows = malloc(n * sizeof(*rows) + 1);   /* label_values[i] = labels[i] */
     double *views = malloc(n * sizeof(*views) + 1);
     char *strings = malloc(text + 1), *at = strings;
     if (labels && rows && views && strings) {
         for (uint32_t i = 0; i < n; i++) {
-            const sl_top_entry *e = &t->ranked[i];
+            const sl_top_entry *e = &ranked[i];
             labels[i][0] = at;
             at += sprintf(at, "%u", e->rank) + 1;
             labels[i][1] = at;
@@ -166,6 +206,46 @@ static void publish_gauges(top_n *t, int64_t end, uint32_t n) {
     free(strings);
 }
 
+/* Insert e into the ranking t->ranked[0..*n) if it belongs to the top t->n. */
+static void rank(top_n *t, const sl_top_entry *e, uint32_t *n) {
+    uint32_t keep = (uint32_t)t->n;
+    if (*n == keep && by_rank(e, &t->ranked[keep - 1]) >= 0) return;
+    uint32_t lo = 0, hi = *n;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (by_rank(&t->ranked[mid], e) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    uint32_t moved = *n - lo - (*n == keep);
+    memmove(&t->ranked[lo + 1], &t->ranked[lo], moved * sizeof(sl_top_entry));
+    t->ranked[lo] = *e;
+    if (*n < keep) (*n)++;
+}
+
+/* The gauges show the newest fired window, replaced at most every
+ * GAUGES_EVERY_MS of wall time (a job catching up fires thousands of windows
+ * a second) and always at the end of input. */
+static void update_gauges(top_n *t, bool now) {
+    if (!t->gauges_stale) return;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int64_t ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (!now && ms < t->gauges_due_ms) return;
+    t->gauges_due_ms = ms + GAUGES_EVERY_MS;
+    t->gauges_stale = false;
+    publish_gauges(t, t->shown_end, t->shown, t->n_shown);
+}
+
+/* Room for the ranking of a window of `pages` pages in t->ranked and t->shown. */
+static void reserve_ranking(top_n *t, uint32_t pages) {
+    uint32_t need = pages < (uint64_t)t->n ? pages : (uint32_t)t->n;
+    if (need <= t->ranked_cap) return;
+    t->ranked_cap = need;
+    t->ranked = realloc(t->ranked, need * sizeof(sl_top_entry));
+    t->shown = realloc(t->shown, need * sizeof(sl_top_entry));
+    if (!t->ranked || !t->shown) abort();
+}
+
 static void fire(top_n *t, int64_t end, sl_emitter *out) {
     int64_t start = end - t->spec.size;
     window_views *w = find_window(t, start, false);
@@ -173,22 +253,24 @@ static void fire(top_n *t, int64_t end, sl_emitter *out) {
     w->fired = true;
     sl_metric_add(t->fired, 1);
     const window_views *prev = find_window(t, start - t->spec.slide, false);
-    if (w->n > t->ranked_cap) {
-        t->ranked_cap = w->n;
-        t->ranked = realloc(t->ranked, t->ranked_cap * sizeof(sl_top_entry));
-    }
+    reserve_ranking(t, w->n);
     uint32_t n = 0;
     for (uint32_t i = 0; i < w->n; i++) {
-        if (w->pages[i].views == 0) continue;
-        t->ranked[n++] = (sl_top_entry){sl_page_dict_get(t->dict, w->pages[i].page_hash), w->pages[i].views, 0,
-                                        false};
-        uint64_t before = views_of(prev, w->pages[i].page_hash);
-        t->ranked[n - 1].trending = before > 0 && (double)w->pages[i].views >= t->trending_factor * (double)before;
+        const page_views *pv = &w->pages[i];
+        if (pv->views == 0) continue;
+        uint64_t before = views_of(prev, pv->page_hash);
+        sl_top_entry e = {sl_page_dict_get(t->dict, pv->page_hash), pv->views, 0,
+                          before > 0 && (double)pv->views >= t->trending_factor * (double)before};
+        rank(t, &e, &n);
     }
-    qsort(t->ranked, n, sizeof(sl_top_entry), by_rank);
-    if (n > (uint32_t)t->n) n = (uint32_t)t->n;
     for (uint32_t i = 0; i < n; i++) t->ranked[i].rank = i + 1;
-    publish_gauges(t, end, n);
+    if (t->metrics && end >= t->shown_end) {
+        memcpy(t->shown, t->ranked, n * sizeof(sl_top_entry));
+        t->n_shown = n;
+        t->shown_end = end;
+        t->gauges_stale = true;
+        update_gauges(t, false);
+    }
     sl_emit_copy(out, SL_BATCH_TOP_PAGES, &(sl_top_pages){start, end, n, t->ranked});
 }
 
@@ -202,8 +284,10 @@ static void refire_one(void *opaque, int64_t end, sl_emitter *out) {
 static void drop_expired(top_n *t) {
     uint32_t n = 0;
     while (n < t->count && t->windows[n].fired &&
-           sl_window_closed(&t->spec, t->windows[n].start + t->spec.size + t->spec.slide, t->watermark))
+           sl_window_closed(&t->spec, t->windows[n].start + t->spec.size + t->spec.slide, t->watermark)) {
+        free(t->windows[n].index);
         free(t->windows[n++].pages);
+    }
     if (n) memmove(t->windows, t->windows + n, (t->count - n) * sizeof(window_views));   /* windows may be NULL */
     t->count -= n;
 }
@@ -216,6 +300,7 @@ static sl_err tn_watermark(void *self, int64_t wm, sl_emitter *out, char *errstr
         if (!w->fired && w->start + t->spec.size <= wm) fire(t, w->start + t->spec.size, out);
     }
     if (wm > t->watermark) t->watermark = wm;
+    update_gauges(t, wm == SL_WATERMARK_MAX);
     drop_expired(t);
     return SL_OK;
 }
@@ -266,9 +351,13 @@ static sl_err tn_restore(void *self, int64_t id, const sl_buf *const *snaps, siz
 
 static void tn_destroy(void *self) {
     top_n *t = self;
-    for (uint32_t i = 0; i < t->count; i++) free(t->windows[i].pages);
+    for (uint32_t i = 0; i < t->count; i++) {
+        free(t->windows[i].pages);
+        free(t->windows[i].index);
+    }
     free(t->windows);
     free(t->ranked);
+    free(t->shown);
     sl_window_refire_free(&t->refire);
     sl_page_dict_free(t->dict);
     free(t);
