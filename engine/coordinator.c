@@ -159,6 +159,8 @@ static sl_err init_task(sl_job *job, sl_stage *st, uint32_t stage_index, uint32_
                                           &t->source_readiness};
         sl_err err = sl_conf_get_double(job->conf, "source.max_rate", &t->max_rate, errstr, errstr_size);
         if (!err) err = sl_conf_get_int(job->conf, "watermark.idle_timeout_ms", &t->idle_timeout_ms, errstr, errstr_size);
+        if (!err)
+            err = sl_conf_get_int(job->conf, "watermark.alignment_max_drift_ms", &t->max_drift_ms, errstr, errstr_size);
         if (!err) err = st->source->cb_init(&t->source_ctx, &t->source_self, errstr, errstr_size);
         if (err) return err;
     } else {

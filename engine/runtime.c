@@ -326,17 +326,36 @@ void sl_task_checkpoint(sl_task *t, int64_t id) {
 static void track_idleness(sl_task *t, uint32_t records, int64_t now_us) {
     if (records) {
         t->idle_since_us = 0;
-        if (t->idle_sent) {
-            t->idle_sent = false;
+        if (atomic_load(&t->idle_sent)) {
+            atomic_store(&t->idle_sent, false);
             broadcast(t, (sl_msg){SL_MSG_WATERMARK, t->source_wm, NULL});
         }
         return;
     }
     if (!t->idle_since_us) t->idle_since_us = now_us;
-    else if (!t->idle_sent && t->idle_timeout_ms > 0 && now_us - t->idle_since_us >= t->idle_timeout_ms * 1000) {
-        t->idle_sent = true;
+    else if (!atomic_load(&t->idle_sent) && t->idle_timeout_ms > 0 &&
+             now_us - t->idle_since_us >= t->idle_timeout_ms * 1000) {
+        atomic_store(&t->idle_sent, true);
         broadcast(t, (sl_msg){SL_MSG_IDLE, 0, NULL});
     }
+}
+
+/* Watermark alignment, as in Flink: a source subtask whose watermark is more
+ * than max_drift_ms ahead of the slowest active one (not idle, not finished,
+ * watermark known) pauses. Its events would only wait in the window state
+ * until the slowest one's watermark lets their windows fire, and arrive far
+ * from the others' event time. The slowest one never pauses. */
+static bool ahead_of_slowest(const sl_task *t) {
+    if (t->max_drift_ms <= 0 || t->source_wm == SL_WATERMARK_MIN) return false;
+    const sl_stage *sources = &t->job->stages[0];
+    for (uint32_t i = 0; i < sources->parallelism; i++) {
+        const sl_task *u = &sources->tasks[i];
+        int64_t wm = atomic_load_explicit(&u->published_wm, memory_order_relaxed);
+        if (u != t && wm != SL_WATERMARK_MIN && !atomic_load_explicit(&u->idle_sent, memory_order_relaxed) &&
+            t->source_wm - wm > t->max_drift_ms)
+            return true;
+    }
+    return false;
 }
 
 /* source.max_rate: the source polls again when its output is due. */
@@ -396,6 +415,10 @@ static bool source_step(sl_task *t, int64_t now_us) {
         return true;
     }
     if (t->source_finished || now_us < t->resume_at_us) return false;
+    if (ahead_of_slowest(t)) {
+        t->resume_at_us = now_us + SOURCE_IDLE_BACKOFF_US;
+        return false;
+    }
     if (atomic_load(&job->stop_requested)) {
         t->source_finished = true;
         sl_coordinator_source_finished(job, false);

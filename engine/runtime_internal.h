@@ -82,6 +82,7 @@ struct sl_task {
     sl_operator_ctx source_ctx;
     double max_rate;
     int64_t idle_timeout_ms;
+    int64_t max_drift_ms;                    /* watermark alignment; 0: off */
     int64_t started_us;
     uint64_t records_out;
     sl_metric_handle *m_out, *m_records, *m_watermark;   /* source tasks */
@@ -91,7 +92,7 @@ struct sl_task {
     int64_t source_wm;
     uint64_t produced;
     bool source_finished;                    /* no more polls; waits for the final checkpoint */
-    bool idle_sent;
+    atomic_bool idle_sent;                   /* read by the other sources (alignment) */
     int64_t idle_since_us;
 
     sl_op_slot ops[SL_CKPT_MAX_CHAIN];
