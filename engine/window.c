@@ -76,16 +76,21 @@ int sl_session_windows_add(sl_session_window **list, int *n, int *cap, int64_t t
 #include "engine/timer.h"
 
 bool sl_pane_set_add(sl_pane_set *s, int64_t pane) {
-    uint32_t lo = 0, hi = s->count;
-    if (s->count && s->starts[s->count - 1] < pane) {
-        lo = s->count;
-    } else {
+    /* Events fall into the newest panes but for their out-of-orderness (and
+     * the drift between sources): step back over a few before searching. */
+    uint32_t lo = s->count, steps = 0;
+    while (lo > 0 && s->starts[lo - 1] > pane && steps++ < 4) lo--;
+    if (lo > 0 && s->starts[lo - 1] > pane) {
+        uint32_t hi = lo;
+        lo = 0;
         while (lo < hi) {
             uint32_t mid = (lo + hi) / 2;
             if (s->starts[mid] < pane) lo = mid + 1;
             else hi = mid;
         }
-        if (lo < s->count && s->starts[lo] == pane) return false;
+        if (s->starts[lo] == pane) return false;
+    } else if (lo > 0 && s->starts[lo - 1] == pane) {
+        return false;
     }
     if (s->count == s->cap) {
         s->cap = s->cap ? s->cap * 2 : 64;
