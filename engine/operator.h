@@ -85,14 +85,18 @@ typedef struct sl_source_plugin {
     /* The number of parallel readers this source supports (e.g. file: 1,
      * generator: 1, Kafka: any). */
     sl_err (*cb_init)(sl_operator_ctx *ctx, void **self, char *errstr, size_t errstr_size);
+    /* Polls wait on the network (a consumer's fetches, group rebalances and
+     * offset queries): each subtask gets a worker thread of its own, so
+     * another subtask's wait never delays it, nor the operators. */
+    bool own_thread;
     /* Fill `out` (an empty batch of kind SL_BATCH_EVENTS, possibly up to its
      * capacity) and report the source's watermark after these records
      * (min over its partitions; SL_WATERMARK_MIN while unknown). Records that
      * cannot become valid events go to `dead_letters` (kind
      * SL_BATCH_DEAD_LETTERS) when it has room, else stay for the next poll.
-     * Never wait for data: the worker thread that polls also runs other
-     * tasks. Return SL_SOURCE_IDLE when nothing is there; the worker polls
-     * again about a millisecond later. */
+     * Return SL_SOURCE_IDLE when nothing is there; the worker polls again
+     * about a millisecond later. Never wait for data, unless own_thread is
+     * set: the worker thread that polls also runs other tasks. */
     sl_source_status (*cb_poll)(void *self, sl_batch *out, sl_batch *dead_letters,
                                 int64_t *watermark, char *errstr, size_t errstr_size);
     /* Position for a checkpoint (file offset, generator index, Kafka offsets). */

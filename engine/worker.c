@@ -6,6 +6,9 @@
  * once. When no task can do anything it sleeps on its doorbell until a gate
  * or the coordinator rings it, or until an idle source is due again.
  *
+ * A source whose polls wait on the network (own_thread: Kafka) gets a
+ * worker of its own per subtask instead.
+ *
  * A worker whose own tasks have nothing to do runs a step of another
  * worker's operator task that is not running (work stealing): a subtask
  * whose keys are hotter than the others' does not hold the job back.
@@ -107,8 +110,15 @@ static uint32_t worker_count(const sl_job *job) {
     return n;
 }
 
+static void assign(sl_worker *w, sl_task *t) {
+    t->worker = w;
+    w->tasks[w->n_tasks++] = t;
+}
+
 sl_err sl_workers_build(sl_job *job, char *errstr, size_t errstr_size) {
-    job->n_workers = worker_count(job);
+    const sl_stage *sources = &job->stages[0];
+    uint32_t shared = worker_count(job), own = sources->source->own_thread ? sources->parallelism : 0;
+    job->n_workers = shared + own;
     job->workers = calloc(job->n_workers, sizeof(sl_worker));
     if (!job->workers) return sl_errf(SL_ERR_INTERNAL, errstr, errstr_size, "out of memory for the workers");
     for (uint32_t k = 0; k < job->n_workers; k++) {
@@ -120,11 +130,8 @@ sl_err sl_workers_build(sl_job *job, char *errstr, size_t errstr_size) {
         if (!w->tasks) return sl_errf(SL_ERR_INTERNAL, errstr, errstr_size, "out of memory for the workers");
     }
     for (int s = (int)job->n_stages - 1; s >= 0; s--)
-        for (uint32_t i = 0; i < job->stages[s].parallelism; i++) {
-            sl_task *t = &job->stages[s].tasks[i];
-            t->worker = &job->workers[i % job->n_workers];
-            t->worker->tasks[t->worker->n_tasks++] = t;
-        }
+        for (uint32_t i = 0; i < job->stages[s].parallelism; i++)
+            assign(s == 0 && own ? &job->workers[shared + i] : &job->workers[i % shared], &job->stages[s].tasks[i]);
     sl_doorbell *producers[SL_MAX_KEY_GROUPS + 1];
     for (uint32_t s = 1; s < job->n_stages; s++) {
         sl_stage *up = &job->stages[s - 1];
@@ -136,8 +143,8 @@ sl_err sl_workers_build(sl_job *job, char *errstr, size_t errstr_size) {
         for (uint32_t i = 0; i < job->stages[s].parallelism; i++)
             sl_gate_set_doorbells(job->stages[s].gates[i], &job->stages[s].tasks[i].worker->bell, producers);
     }
-    sl_log_debug("job", "%u tasks on %u worker thread%s", job->n_tasks, job->n_workers,
-                 job->n_workers == 1 ? "" : "s");
+    sl_log_debug("job", "%u tasks on %u worker thread%s (%u for sources of their own)", job->n_tasks, job->n_workers,
+                 job->n_workers == 1 ? "" : "s", own);
     return SL_OK;
 }
 

@@ -17,6 +17,7 @@
 #include "operators/kafka_metadata.h"
 #include "operators/kafka_offsets.h"
 
+#define READER_POLL_MS 50           /* longest a poll blocks when nothing arrives (own thread) */
 #define READER_QUERY_MS 10000       /* broker queries made while (re)assigning */
 #define SNAPSHOT_VERSION 1
 
@@ -417,9 +418,7 @@ sl_source_status sl_kafka_reader_poll(sl_kafka_reader *r, sl_batch *out, sl_batc
     while (!sl_batch_full(out)) {
         rd_kafka_message_t *m = r->pending;
         r->pending = NULL;
-        /* Never waits: the worker thread runs other tasks and polls again
-         * after SL_SOURCE_IDLE (operator.h). */
-        if (!m) m = rd_kafka_consumer_poll(r->rk, 0);
+        if (!m) m = rd_kafka_consumer_poll(r->rk, placed ? 0 : READER_POLL_MS);
         if (r->fatal[0]) {
             sl_errf(SL_ERR_KAFKA, errstr, errstr_size, "kafka source: %s", r->fatal);
             if (m) rd_kafka_message_destroy(m);

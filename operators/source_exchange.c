@@ -24,6 +24,7 @@
 #include "operators/kafka_metadata.h"
 #include "operators/kafka_offsets.h"
 
+#define EXCHANGE_POLL_MS 50   /* longest a poll blocks when nothing arrives (own thread) */
 #define EXCHANGE_QUERY_MS 10000
 #define SNAPSHOT_VERSION 1
 
@@ -200,7 +201,7 @@ static sl_source_status exchange_poll(void *self, sl_batch *out, sl_batch *dead,
     while (!sl_batch_full(out)) {
         rd_kafka_message_t *m = s->pending;
         s->pending = NULL;
-        if (!m) m = rd_kafka_consumer_poll(s->consumer, 0);   /* never waits: see kafka_reader.c */
+        if (!m) m = rd_kafka_consumer_poll(s->consumer, placed ? 0 : EXCHANGE_POLL_MS);
         if (!m) break;
         if (m->err) {
             if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
@@ -304,6 +305,7 @@ static void exchange_destroy(void *self) {
 const sl_source_plugin sl_source_exchange = {
     .name = "exchange",
     .description = "scale-out aggregation: the exchange topic filled by every process's ingest, deduplicated",
+    .own_thread = true,
     .cb_init = exchange_init,
     .cb_poll = exchange_poll,
     .cb_snapshot = exchange_snapshot,

@@ -50,6 +50,7 @@ static void kafka_source_destroy(void *self) { sl_kafka_reader_free(self); }
 const sl_source_plugin sl_source_kafka = {
     .name = "kafka",
     .description = "Kafka consumer group (job.id), per-partition watermarks, read_committed",
+    .own_thread = true,
     .cb_init = kafka_source_init,
     .cb_poll = kafka_source_poll,
     .cb_snapshot = kafka_source_snapshot,
