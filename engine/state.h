@@ -78,13 +78,6 @@ sl_state *sl_state_declare(sl_state_backend *b, const char *name, const sl_state
 void *sl_state_get(sl_state *s, uint64_t key_hash, const void *key, size_t key_len,
                    int64_t ns, bool create);
 void sl_state_mark_dirty(sl_state *s);            /* the value last returned by get */
-/* A hint that (key_hash, ns) will be got soon: start loading its cache
- * bucket into the CPU cache, and with `entry` also the bucket's first entry
- * (which reads the bucket: hint it a few keys earlier without `entry`).
- * Per-event lookups in a state far larger than the CPU caches miss twice
- * each; prefetching a few events ahead overlaps those misses. No effect on
- * results. */
-void sl_state_prefetch(const sl_state *s, uint64_t key_hash, int64_t ns, bool entry);
 void sl_state_remove(sl_state *s, uint64_t key_hash, const void *key, size_t key_len, int64_t ns);
 
 /* Visit every (key, value) in namespace ns, in unspecified order. Values may

@@ -46,13 +46,6 @@ sl_state_entry *sl_state_cache_find(sl_state *s, uint64_t key_hash, const void *
     return NULL;
 }
 
-void sl_state_prefetch(const sl_state *s, uint64_t key_hash, int64_t ns, bool entry) {
-    if (!s->nbuckets) return;
-    sl_state_entry *const *bucket = &s->buckets[sl_state_bucket(s, key_hash, ns)];
-    if (!entry) __builtin_prefetch(bucket);
-    else if (*bucket) __builtin_prefetch(*bucket);
-}
-
 static void sl_state_rehash(sl_state *s) {
     size_t old_n = s->nbuckets;
     sl_state_entry **old = s->buckets;
