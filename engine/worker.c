@@ -65,6 +65,7 @@ static bool run_downstream(sl_worker *w, int after) {
 
 bool sl_task_push(sl_task *t, sl_gate *g, uint32_t channel, sl_msg msg) {
     sl_worker *w = current_worker;
+    if (!w) return sl_gate_push(g, channel, msg);   /* not a worker: it may block */
     for (;;) {
         uint64_t seen = sl_doorbell_rings(&w->bell);
         sl_push_result r = sl_gate_try_push(g, channel, msg);
