@@ -37,7 +37,7 @@ static const struct {
 
     {"watermark.out_of_orderness_ms", "30000", "Bounded out-of-orderness: watermark = max event time seen − this − 1."},
     {"watermark.idle_timeout_ms", "5000", "An input with no events for this long (wall clock) stops holding the watermark back."},
-    {"watermark.alignment_max_drift_ms", "10000", "A source subtask whose watermark is this far ahead of the slowest active one pauses until it catches up (0: never)."},
+    {"watermark.alignment_max_drift_ms", "0", "Watermark alignment: a source subtask whose watermark is this far ahead of the slowest active one pauses until it catches up (0: off)."},
 
     {"window.type", "sliding", "Window assigner: sliding, tumbling or session."},
     {"window.size_ms", "300000", "Window length (sliding and tumbling)."},

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #include "engine/log.h"
@@ -430,8 +431,18 @@ int sl_http_port(const sl_http_server *srv) {
     return srv->port;
 }
 
+/* A response queued just before the stop (a `sluice cancel` whose job then
+ * ends at once) is still being written by the daemon's thread: give open
+ * connections a moment to finish before they are cut. */
+#define STOP_DRAIN_MS 300
+
 void sl_http_stop(sl_http_server *srv) {
     if (!srv) return;
+    for (int waited = 0; waited < STOP_DRAIN_MS; waited += 10) {
+        const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        if (!info || info->num_connections == 0) break;
+        usleep(10 * 1000);
+    }
     MHD_stop_daemon(srv->daemon);
     server_free(srv);
 }
