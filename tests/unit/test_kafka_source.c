@@ -104,6 +104,19 @@ static int drain(fixture *f, sl_kafka_reader *r, int stop_after, int64_t *wm) {
     return got;
 }
 
+/* The events of produce_events(), read bounded by the consumer group `group`. */
+static void bounded_input(fixture *f, const char *group) {
+    produce_events(sl_kafka_dev_bootstrap(f->dev), SL_TOPIC_EVENTS);
+    f->conf = reader_conf(sl_kafka_dev_bootstrap(f->dev), group, "true", 60000);
+}
+
+static sl_kafka_reader *open_reader(const fixture *f, uint32_t subtask) {
+    char errstr[512];
+    sl_kafka_reader *r = sl_kafka_reader_new(f->conf, subtask, kt_decode, errstr, sizeof(errstr));
+    if (!r) fail_msg("reader %u: %s", subtask, errstr);
+    return r;
+}
+
 static void assert_each_seen_once(const fixture *f) {
     for (int i = 0; i < N_EVENTS; i++)
         if (f->seen[i] != 1) fail_msg("event e%d delivered %d times", i, f->seen[i]);
@@ -111,11 +124,8 @@ static void assert_each_seen_once(const fixture *f) {
 
 static void test_bounded_reads_exactly_n(void **state) {
     fixture *f = *state;
-    produce_events(sl_kafka_dev_bootstrap(f->dev), SL_TOPIC_EVENTS);
-    f->conf = reader_conf(sl_kafka_dev_bootstrap(f->dev), "src-bounded", "true", 60000);
-    char errstr[512];
-    sl_kafka_reader *r = sl_kafka_reader_new(f->conf, 0, kt_decode, errstr, sizeof(errstr));
-    assert_non_null(r);
+    bounded_input(f, "src-bounded");
+    sl_kafka_reader *r = open_reader(f, 0);
     int64_t wm = 0;
     assert_int_equal(drain(f, r, 0, &wm), N_EVENTS);
     assert_each_seen_once(f);
@@ -126,11 +136,9 @@ static void test_bounded_reads_exactly_n(void **state) {
 
 static void test_snapshot_restore_gives_union_without_duplicates(void **state) {
     fixture *f = *state;
-    produce_events(sl_kafka_dev_bootstrap(f->dev), SL_TOPIC_EVENTS);
-    f->conf = reader_conf(sl_kafka_dev_bootstrap(f->dev), "src-restore", "true", 60000);
+    bounded_input(f, "src-restore");
     char errstr[512];
-    sl_kafka_reader *r = sl_kafka_reader_new(f->conf, 0, kt_decode, errstr, sizeof(errstr));
-    assert_non_null(r);
+    sl_kafka_reader *r = open_reader(f, 0);
     int64_t wm;
     int first = drain(f, r, N_EVENTS / 2, &wm);
     assert_true(first >= N_EVENTS / 2 && first < N_EVENTS);
@@ -147,8 +155,7 @@ static void test_snapshot_restore_gives_union_without_duplicates(void **state) {
     assert_int_equal(staged_total, first);
     rd_kafka_topic_partition_list_destroy(staged);
 
-    r = sl_kafka_reader_new(f->conf, 0, kt_decode, errstr, sizeof(errstr));
-    assert_non_null(r);
+    r = open_reader(f, 0);
     const sl_buf *snaps[] = {&snap};
     assert_int_equal(sl_kafka_reader_restore(r, snaps, 1, errstr, sizeof(errstr)), SL_OK);
     int rest = drain(f, r, 0, &wm);
@@ -157,7 +164,7 @@ static void test_snapshot_restore_gives_union_without_duplicates(void **state) {
     sl_kafka_reader_free(r);
 
     /* A truncated snapshot is refused with a reason, not misread. */
-    r = sl_kafka_reader_new(f->conf, 0, kt_decode, errstr, sizeof(errstr));
+    r = open_reader(f, 0);
     sl_buf cut = {.data = snap.data, .len = snap.len - 3};
     const sl_buf *bad[] = {&cut};
     assert_int_equal(sl_kafka_reader_restore(r, bad, 1, errstr, sizeof(errstr)), SL_ERR_CORRUPT);
@@ -171,18 +178,14 @@ static void test_snapshot_restore_gives_union_without_duplicates(void **state) {
  * the old one stopped, though no offset was committed (no checkpoint yet). */
 static void test_partitions_moving_between_readers_continue(void **state) {
     fixture *f = *state;
-    produce_events(sl_kafka_dev_bootstrap(f->dev), SL_TOPIC_EVENTS);
-    f->conf = reader_conf(sl_kafka_dev_bootstrap(f->dev), "src-handover", "true", 60000);
-    char errstr[512];
-    sl_kafka_reader *first = sl_kafka_reader_new(f->conf, 0, kt_decode, errstr, sizeof(errstr));
-    assert_non_null(first);
+    bounded_input(f, "src-handover");
+    sl_kafka_reader *first = open_reader(f, 0);
     int64_t wm;
     int read_first = drain(f, first, N_EVENTS / 3, &wm);
     assert_true(read_first >= N_EVENTS / 3 && read_first < N_EVENTS);
     sl_kafka_reader_free(first);   /* leaves the group: its partitions are revoked */
 
-    sl_kafka_reader *second = sl_kafka_reader_new(f->conf, 1, kt_decode, errstr, sizeof(errstr));
-    assert_non_null(second);
+    sl_kafka_reader *second = open_reader(f, 1);
     assert_int_equal(read_first + drain(f, second, 0, &wm), N_EVENTS);
     assert_each_seen_once(f);
     sl_kafka_reader_free(second);
@@ -195,16 +198,12 @@ static void test_partitions_moving_between_readers_continue(void **state) {
  * partitions again while it closes -- must be safe. */
 static void test_finished_reader_hands_its_partitions_on(void **state) {
     fixture *f = *state;
-    produce_events(sl_kafka_dev_bootstrap(f->dev), SL_TOPIC_EVENTS);
-    f->conf = reader_conf(sl_kafka_dev_bootstrap(f->dev), "src-finished", "true", 60000);
-    char errstr[512];
-    sl_kafka_reader *finished = sl_kafka_reader_new(f->conf, 0, kt_decode, errstr, sizeof(errstr));
-    assert_non_null(finished);
+    bounded_input(f, "src-finished");
+    sl_kafka_reader *finished = open_reader(f, 0);
     int64_t wm;
     assert_int_equal(drain(f, finished, 0, &wm), N_EVENTS);
 
-    sl_kafka_reader *late = sl_kafka_reader_new(f->conf, 1, kt_decode, errstr, sizeof(errstr));
-    assert_non_null(late);
+    sl_kafka_reader *late = open_reader(f, 1);
     assert_int_equal(drain(f, late, 0, &wm), 0);   /* END once the group gave it everything: nothing re-read */
     assert_each_seen_once(f);
     sl_kafka_reader_free(finished);
