@@ -146,6 +146,7 @@ static sl_err init_task(sl_job *job, sl_stage *st, uint32_t stage_index, uint32_
     t->stage_index = stage_index;
     t->subtask = subtask;
     t->watermark = SL_WATERMARK_MIN;
+    t->source_wm = SL_WATERMARK_MIN;
     atomic_init(&t->published_wm, SL_WATERMARK_MIN);
     t->aligning_id = -1;
     t->pool = sl_batch_pool_new(SL_BATCH_DEFAULT_CAPACITY);
@@ -440,10 +441,7 @@ static void coordinate(sl_job *job) {
             }
         }
         struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 20 * 1000000L;
-        ts.tv_sec += ts.tv_nsec / 1000000000L;
-        ts.tv_nsec %= 1000000000L;
+        sl_deadline_after(&ts, CLOCK_REALTIME, 20 * 1000);
         pthread_cond_timedwait(&job->cond, &job->lock, &ts);
     }
     pthread_mutex_unlock(&job->lock);

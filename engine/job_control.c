@@ -144,16 +144,6 @@ bool sl_job_ready(sl_job *job, char *reason, size_t reason_size) {
 
 /* ---- savepoints ---- */
 
-static void deadline_after(struct timespec *ts, int timeout_ms) {
-    clock_gettime(CLOCK_REALTIME, ts);
-    ts->tv_sec += timeout_ms / 1000;
-    ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
 static bool job_active(sl_job_status s) {
     return s == SL_JOB_RUNNING || s == SL_JOB_STOPPING || s == SL_JOB_RESTORING || s == SL_JOB_CREATED;
 }
@@ -194,7 +184,7 @@ sl_err sl_job_savepoint(sl_job *job, const char *dir, bool stop, int timeout_ms,
     if (stop) sl_log_info("job", "stop with savepoint into %s requested", dir);
 
     struct timespec deadline;
-    deadline_after(&deadline, timeout_ms);
+    sl_deadline_after(&deadline, CLOCK_REALTIME, (int64_t)timeout_ms * 1000);
     pthread_mutex_lock(&job->lock);
     int rc = 0;
     while (req.state == SP_WAITING && rc != ETIMEDOUT && !atomic_load(&job->failed) &&

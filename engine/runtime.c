@@ -162,6 +162,14 @@ static void send_batch(sl_task *t, uint32_t target, sl_batch *b) {
     if (!sl_task_push(t, t->next->gates[target], t->subtask, (sl_msg){SL_MSG_BATCH, 0, b})) sl_batch_release(b);
 }
 
+/* Send the batch the exchange collects for `target`, if any. */
+static void flush_exchange(sl_task *t, uint32_t target) {
+    sl_batch **out = &t->exchange_out[target];
+    if (!*out) return;
+    send_batch(t, target, *out);
+    *out = NULL;
+}
+
 /* Re-partition a batch by key across the next stage's subtasks. */
 static void exchange(sl_task *t, sl_batch *b) {
     sl_stage *next = t->next;
@@ -176,24 +184,12 @@ static void exchange(sl_task *t, sl_batch *b) {
                               ? 0
                               : sl_key_group_subtask(sl_key_group(next->key(b->kind, rec)), next->parallelism);
         sl_batch **out = &t->exchange_out[target];
-        if (*out && (*out)->kind != b->kind) {
-            send_batch(t, target, *out);
-            *out = NULL;
-        }
+        if (*out && (*out)->kind != b->kind) flush_exchange(t, target);
         if (!*out) *out = sl_batch_pool_get(t->pool, b->kind);
         sl_batch_borrow_record(*out, b, rec);   /* b lives until its last borrower is released */
-        if (sl_batch_full(*out)) {
-            send_batch(t, target, *out);
-            *out = NULL;
-        }
+        if (sl_batch_full(*out)) flush_exchange(t, target);
     }
-    for (uint32_t target = 0; target < next->parallelism; target++) {
-        sl_batch **out = &t->exchange_out[target];
-        if (*out) {
-            send_batch(t, target, *out);
-            *out = NULL;
-        }
-    }
+    for (uint32_t target = 0; target < next->parallelism; target++) flush_exchange(t, target);
     sl_batch_release(b);
 }
 

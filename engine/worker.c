@@ -151,10 +151,7 @@ sl_err sl_workers_build(sl_job *job, char *errstr, size_t errstr_size) {
 
 void sl_workers_start(sl_job *job) {
     /* Sources inject barriers for checkpoints after the one restored. */
-    for (uint32_t i = 0; i < job->stages[0].parallelism; i++) {
-        job->stages[0].tasks[i].last_barrier = job->restored_id;
-        job->stages[0].tasks[i].source_wm = SL_WATERMARK_MIN;
-    }
+    for (uint32_t i = 0; i < job->stages[0].parallelism; i++) job->stages[0].tasks[i].last_barrier = job->restored_id;
     for (uint32_t k = 0; k < job->n_workers; k++) {
         sl_worker *w = &job->workers[k];
         w->started = pthread_create(&w->thread, NULL, worker_main, w) == 0;
