@@ -103,18 +103,21 @@ static void reserve_record(sl_session_records *s) {
     if (!s->records) abort();
 }
 
-/* The same for the page log (record indexes stay valid). */
-static void reserve_page(sl_session_records *s) {
-    if (s->n_pages < s->cap_pages) return;
+/* The same for the page log (record indexes stay valid); returns how far
+ * the pages moved towards the front, so a page offset can follow. */
+static uint32_t reserve_page(sl_session_records *s) {
+    if (s->n_pages < s->cap_pages) return 0;
     if (s->page_head > s->n_pages / 2) {
-        memmove(s->pages, s->pages + s->page_head, (s->n_pages - s->page_head) * 8);
-        s->n_pages -= s->page_head;
+        uint32_t moved = s->page_head;
+        memmove(s->pages, s->pages + moved, (s->n_pages - moved) * 8);
+        s->n_pages -= moved;
         s->page_head = 0;
-        return;
+        return moved;
     }
     s->cap_pages = s->cap_pages ? 2 * s->cap_pages : 16;
     s->pages = realloc(s->pages, s->cap_pages * 8);
     if (!s->pages) abort();
+    return 0;
 }
 
 /* The first index from the newest backwards whose record is not newer than pane. */
@@ -146,8 +149,7 @@ void sl_session_records_add_page(sl_session_records *s, uint32_t i, uint64_t pag
     uint32_t off = sl_session_records_pages_of(s, i), n = s->records[i].n_pages;
     for (uint32_t k = 0; k < n; k++)
         if (s->pages[off + k] == page) return;
-    reserve_page(s);
-    off = sl_session_records_pages_of(s, i);
+    off -= reserve_page(s);
     memmove(&s->pages[off + n + 1], &s->pages[off + n], (s->n_pages - off - n) * 8);
     s->pages[off + n] = page;
     s->n_pages++;
