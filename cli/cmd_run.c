@@ -326,13 +326,16 @@ int sl_cmd_run(int argc, char **argv) {
     /* The error itself was logged once, at error level, where it happened;
      * this is the exit summary, a log line too (all JSON with --log-format json). */
     if (err) sl_log_info("run", "job '%s' failed: %s; exit status 1", sl_conf_get(conf, "job.name"), errstr);
-    if (notify_fd >= 0)
-        sl_detach_ended(conf, jobfile, sl_http_port(http), sl_job_status_name(sl_job_get_status(job)));
+    const char *final_state = sl_job_status_name(sl_job_get_status(job));
+    int api_port = http ? sl_http_port(http) : -1;
 
     if (http) sl_http_stop(http);
     sl_job_api_free(api);
-    sl_job_destroy(job);
+    sl_job_destroy(job);   /* removes the checkpoint work directory */
     sl_kafka_embedded_stop(embedded);
+    /* Only now is the job done with its files: `sluice stop|cancel` return
+     * on this record, and a caller may then remove the job's directories. */
+    if (notify_fd >= 0) sl_detach_ended(conf, jobfile, api_port, final_state);
     sl_metrics_destroy(metrics);
     sl_conf_destroy(conf);
     return err ? SL_EXIT_FAILURE : SL_EXIT_OK;

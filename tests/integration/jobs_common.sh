@@ -8,8 +8,14 @@ export NO_PROXY='*' no_proxy='*'
 JOBFILE="$SLUICE_SOURCE_DIR/jobs/clickstream.yaml"
 started_pids=()
 
+# A killed job may still be writing under $tmp until it is gone: wait for
+# that (up to 5 s) before removing the directory.
 cleanup() {
+  local pid
   for pid in "${started_pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  for pid in "${started_pids[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
