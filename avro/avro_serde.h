@@ -99,6 +99,12 @@ void sl_avro_decoder_free(sl_avro_decoder *dec);
 /* Decode one wire record; *value is valid until the next call. */
 sl_err sl_avro_decoder_read(sl_avro_decoder *dec, const uint8_t *data, size_t len,
                             avro_value_t **value, char *reason, size_t reason_size);
+/* For a typed reader that reads bodies itself (event_avro.c): check a wire
+ * record's header, find its writer schema, and point *typed at a slot the
+ * decoder keeps per writer id for the reader's own plan (NULL at first; the
+ * decoder free()s it). Errors as for sl_avro_decoder_read. */
+sl_err sl_avro_decoder_writer(sl_avro_decoder *dec, const uint8_t *data, size_t len, avro_schema_t *writer,
+                              void ***typed, char *reason, size_t reason_size);
 
 /* ---- JSON <-> Avro values (avro/json_value.c) ---- */
 

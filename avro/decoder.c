@@ -23,6 +23,7 @@ typedef struct writer_plan {
     avro_value_iface_t *reader_iface;
     avro_value_t reader_value;        /* full reader value (defaults + copied fields) */
     bool copy_fields;                 /* reader has fields the writer lacks */
+    void *typed;                      /* a typed reader's own plan (sl_avro_decoder_typed_plan) */
 } writer_plan;
 
 struct sl_avro_decoder {
@@ -71,6 +72,7 @@ static void plan_free(writer_plan *p) {
         avro_value_iface_decref(p->value_iface);
     }
     if (p->projected) avro_schema_decref(p->projected);
+    free(p->typed);
 }
 
 void sl_avro_decoder_free(sl_avro_decoder *dec) {
@@ -185,14 +187,29 @@ static void copy_projected(writer_plan *p) {
     }
 }
 
+/* The plan of a wire record's writer id, and its writer schema. */
+static sl_err plan_of(sl_avro_decoder *dec, const uint8_t *data, size_t len, writer_plan **p,
+                      avro_schema_t *writer, char *reason, size_t reason_size) {
+    int32_t id;
+    sl_err err = sl_avro_wire_header_read(data, len, &id, reason, reason_size);
+    if (!err) err = find_plan(dec, id, p, reason, reason_size);
+    if (!err) err = sl_avro_registry_lookup(dec->reg, id, writer, reason, reason_size);
+    return err;
+}
+
+sl_err sl_avro_decoder_writer(sl_avro_decoder *dec, const uint8_t *data, size_t len, avro_schema_t *writer,
+                              void ***typed, char *reason, size_t reason_size) {
+    writer_plan *p;
+    sl_err err = plan_of(dec, data, len, &p, writer, reason, reason_size);
+    if (!err) *typed = &p->typed;
+    return err;
+}
+
 sl_err sl_avro_decoder_read(sl_avro_decoder *dec, const uint8_t *data, size_t len,
                             avro_value_t **value, char *reason, size_t reason_size) {
-    int32_t id;
     writer_plan *p;
-    sl_err err = sl_avro_wire_header_read(data, len, &id, reason, reason_size);
-    if (!err) err = find_plan(dec, id, &p, reason, reason_size);
     avro_schema_t writer;
-    if (!err) err = sl_avro_registry_lookup(dec->reg, id, &writer, reason, reason_size);
+    sl_err err = plan_of(dec, data, len, &p, &writer, reason, reason_size);
     const uint8_t *body = data + SL_AVRO_WIRE_HEADER;
     size_t body_len = len - SL_AVRO_WIRE_HEADER;
     if (!err) err = sl_avro_body_check(writer, body, body_len, reason, reason_size);
@@ -201,7 +218,7 @@ sl_err sl_avro_decoder_read(sl_avro_decoder *dec, const uint8_t *data, size_t le
     avro_value_reset(&p->direct);
     if (avro_value_read(dec->mem, p->resolver ? &p->resolved : &p->direct) != 0)
         return sl_errf(SL_ERR_CORRUPT, reason, reason_size, "corrupt Avro body: %s (schema id %d)",
-                       avro_strerror(), (int)id);
+                       avro_strerror(), (int)p->id);
     if (p->copy_fields) copy_projected(p);
     *value = p->copy_fields ? &p->reader_value : &p->direct;
     return SL_OK;
