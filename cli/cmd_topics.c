@@ -13,7 +13,7 @@ static void topics_usage(FILE *out) {
             "Usage: sluice topics create --brokers HOST:PORT[,…] [OPTIONS]\n\n"
             "Creates sluice's topics with the Kafka Admin API and checks existing ones:\n"
             "  clickstream-events      6 partitions, compression.type=snappy, retention.ms=7200000\n"
-            "  analytics-results       3 partitions, compression.type=gzip, retention.ms=86400000,\n"
+            "  analytics-results       3 partitions, compression.type=lz4, retention.ms=86400000,\n"
             "                          cleanup.policy=compact,delete (keys are window+page)\n"
             "  clickstream-events.dlq  1 partition, retention.ms=604800000\n"
             "  analytics-results.late  1 partition, retention.ms=86400000\n"

@@ -25,7 +25,7 @@ static int build_specs(const sl_topics_opts *o, topic_spec *specs) {
         {SL_TOPIC_EVENTS, o->partitions_events,
          {{"compression.type", "snappy"}, {"retention.ms", "7200000"}, {NULL, NULL}}},
         {SL_TOPIC_RESULTS, o->partitions_results,
-         {{"compression.type", "gzip"}, {"retention.ms", "86400000"}, {"cleanup.policy", "compact,delete"}}},
+         {{"compression.type", "lz4"}, {"retention.ms", "86400000"}, {"cleanup.policy", "compact,delete"}}},
         {SL_TOPIC_EVENTS_DLQ, 1, {{"retention.ms", "604800000"}, {NULL, NULL}}},
         {SL_TOPIC_RESULTS_LATE, 1, {{"retention.ms", "86400000"}, {NULL, NULL}}},
     };
