@@ -17,6 +17,7 @@
 #define HLL_MODE_DENSE 1
 #define HLL_EXACT_HEADER 6
 #define HLL_DENSE_BYTES (2 + HLL_M)
+#define INLINE_SLOTS 8
 
 struct sl_hll {
     /* Exact mode: an open-addressing set of non-zero hashes (0 marks an empty
@@ -26,13 +27,22 @@ struct sl_hll {
     uint32_t cap, used;
     bool has_zero;
     uint8_t *regs;    /* dense mode when non-NULL; slots is then NULL */
+    /* The first INLINE_SLOTS slots live in the sketch itself: a window
+     * operator keeps a sketch per page and pane, most of which see a few
+     * users, so a separate allocation for them doubled the mallocs. */
+    uint64_t inline_slots[INLINE_SLOTS];
 };
 
 sl_hll *sl_hll_new(void) { return calloc(1, sizeof(sl_hll)); }
 
+static void release_slots(sl_hll *h) {
+    if (h->slots != h->inline_slots) free(h->slots);
+    h->slots = NULL;
+}
+
 void sl_hll_free(sl_hll *h) {
     if (!h) return;
-    free(h->slots);
+    release_slots(h);
     free(h->regs);
     free(h);
 }
@@ -75,8 +85,7 @@ static void to_dense(sl_hll *h) {
     for (uint32_t i = 0; i < h->cap; i++)
         if (h->slots[i]) dense_add(h->regs, h->slots[i]);
     if (h->has_zero) dense_add(h->regs, 0);
-    free(h->slots);
-    h->slots = NULL;
+    release_slots(h);
     h->cap = h->used = 0;
     h->has_zero = false;
 }
@@ -95,12 +104,18 @@ static bool slots_insert(uint64_t *slots, uint32_t cap, uint64_t hash) {
 }
 
 static void exact_grow(sl_hll *h) {
-    uint32_t cap = h->cap ? h->cap * 2 : 8;
+    if (!h->cap) {
+        memset(h->inline_slots, 0, sizeof(h->inline_slots));
+        h->slots = h->inline_slots;
+        h->cap = INLINE_SLOTS;
+        return;
+    }
+    uint32_t cap = h->cap * 2;
     uint64_t *slots = calloc(cap, sizeof(uint64_t));
     if (!slots) abort();
     for (uint32_t i = 0; i < h->cap; i++)
         if (h->slots[i]) slots_insert(slots, cap, h->slots[i]);
-    free(h->slots);
+    release_slots(h);
     h->slots = slots;
     h->cap = cap;
 }
