@@ -75,6 +75,9 @@ void sl_emit_forward(sl_emitter *out, sl_batch *batch);
 typedef enum sl_source_status {
     SL_SOURCE_MORE = 0,   /* produced records (or may have more soon) */
     SL_SOURCE_IDLE,       /* nothing right now; the engine will poll again */
+    SL_SOURCE_WAITING,    /* nothing yet, and input older than the watermark may still
+                           * come (a Kafka reader the group has not answered): never
+                           * marked idle, so it keeps holding downstream watermarks */
     SL_SOURCE_END,        /* bounded input exhausted */
     SL_SOURCE_ERROR       /* errstr says why; the job fails */
 } sl_source_status;
@@ -95,7 +98,9 @@ typedef struct sl_source_plugin {
      * cannot become valid events go to `dead_letters` (kind
      * SL_BATCH_DEAD_LETTERS) when it has room, else stay for the next poll.
      * Return SL_SOURCE_IDLE when nothing is there; the worker polls again
-     * about a millisecond later. Never wait for data, unless own_thread is
+     * about a millisecond later. After idle_timeout_ms of that, the source
+     * stops holding back downstream watermarks; a source that may still be
+     * handed older input returns SL_SOURCE_WAITING instead. Never wait for data, unless own_thread is
      * set: the worker thread that polls also runs other tasks. */
     sl_source_status (*cb_poll)(void *self, sl_batch *out, sl_batch *dead_letters,
                                 int64_t *watermark, char *errstr, size_t errstr_size);

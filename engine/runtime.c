@@ -318,9 +318,10 @@ void sl_task_checkpoint(sl_task *t, int64_t id) {
 /* Source tasks                                                        */
 
 /* A source without data for the idle timeout marks its output idle so it
- * stops holding back downstream watermarks; its next records un-idle it. */
-static void track_idleness(sl_task *t, uint32_t records, int64_t now_us) {
-    if (records) {
+ * stops holding back downstream watermarks; its next records un-idle it.
+ * A waiting source (SL_SOURCE_WAITING) counts as active. */
+static void track_idleness(sl_task *t, uint32_t records, bool waiting, int64_t now_us) {
+    if (records || waiting) {
         t->idle_since_us = 0;
         if (atomic_load(&t->idle_sent)) {
             atomic_store(&t->idle_sent, false);
@@ -373,7 +374,7 @@ static void poll_source(sl_task *t, int64_t now_us) {
     sl_batch *dead = sl_batch_pool_get(t->pool, SL_BATCH_DEAD_LETTERS);
     int64_t wm = t->source_wm;
     sl_source_status st = t->source->cb_poll(t->source_self, events, dead, &wm, t->errstr, sizeof(t->errstr));
-    track_idleness(t, events->count + dead->count, now_us);
+    track_idleness(t, events->count + dead->count, st == SL_SOURCE_WAITING, now_us);
     t->produced += events->count;
     t->records_out += events->count;
     sl_task_deliver(t, -1, events);
@@ -393,7 +394,7 @@ static void poll_source(sl_task *t, int64_t now_us) {
         sl_task_watermark(t, SL_WATERMARK_MAX);
         t->source_finished = true;
         sl_coordinator_source_finished(job, true);
-    } else if (st == SL_SOURCE_IDLE) {
+    } else if (st == SL_SOURCE_IDLE || st == SL_SOURCE_WAITING) {
         t->resume_at_us = now_us + SOURCE_IDLE_BACKOFF_US;
     }
     throttle(t);

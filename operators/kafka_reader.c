@@ -46,6 +46,11 @@ struct sl_kafka_reader {
     start_mode start;
     int64_t start_ms;
     bool bounded, assigned_once;
+    /* The group has not answered our join yet, or took every partition away
+     * (eager rebalance) and has not assigned again: partitions older than
+     * the others' watermarks may come, so the reader waits instead of going
+     * idle (SL_SOURCE_WAITING). The group's answer may be no partition. */
+    bool awaiting_assignment;
     kpart *parts;                  /* currently assigned partitions */
     size_t n_parts, cap_parts;
     kpos *restored;                /* checkpointed positions of the topic */
@@ -206,6 +211,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
         else rd_kafka_assign(rk, parts);
         if (e) rd_kafka_error_destroy(e);
         r->assigned_once = true;
+        r->awaiting_assignment = false;
         sl_operator_set_ready(r->ready_ctx, NULL);
         log_rebalance(r, "assigned", parts, "");
     } else {
@@ -214,6 +220,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
         if (cooperative) e = rd_kafka_incremental_unassign(rk, parts);
         else rd_kafka_assign(rk, NULL);
         if (e) rd_kafka_error_destroy(e);
+        if (!cooperative) r->awaiting_assignment = true;   /* eager: the new assignment follows */
         log_rebalance(r, "revoked", parts, "; the engine's last checkpoint holds their positions");
     }
 }
@@ -308,6 +315,7 @@ sl_kafka_reader *sl_kafka_reader_new(const sl_conf *conf, uint32_t subtask, sl_e
     if (!r) abort();
     snprintf(r->name, sizeof(r->name), "kafka_source#%u", subtask);
     r->decode = decode;
+    r->awaiting_assignment = true;
     if (read_settings(r, conf, errstr, errstr_size) != SL_OK || create_consumer(r, conf, errstr, errstr_size) != SL_OK) {
         sl_kafka_reader_free(r);
         return NULL;
@@ -449,7 +457,7 @@ sl_source_status sl_kafka_reader_poll(sl_kafka_reader *r, sl_batch *out, sl_batc
             sl_kafka_handover_put(r->group, r->topic, r->parts[i].partition, r->parts[i].next_offset);
         return SL_SOURCE_END;
     }
-    return SL_SOURCE_IDLE;
+    return r->awaiting_assignment ? SL_SOURCE_WAITING : SL_SOURCE_IDLE;
 }
 
 /* ---- checkpoints ---- */

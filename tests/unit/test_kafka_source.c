@@ -191,6 +191,35 @@ static void test_partitions_moving_between_readers_continue(void **state) {
     sl_kafka_reader_free(second);
 }
 
+/* Until the group answers its join, a reader has nothing and does not know
+ * what it will be given: it must wait (SL_SOURCE_WAITING, which the engine
+ * never marks idle), not report idle. Were it idle, its siblings' watermarks
+ * alone would move the job's, and the partitions it is handed later would
+ * arrive late (seen with four readers against the mock, which answered one
+ * member's join 11 s after the others': 61,534 of 500,000 events late). */
+static void test_reader_waits_for_the_group_s_answer(void **state) {
+    fixture *f = *state;
+    bounded_input(f, "src-waiting");
+    sl_kafka_reader *r = open_reader(f, 0);
+    int64_t wm = 0;
+    int waiting = 0, got = 0;
+    sl_source_status st = SL_SOURCE_WAITING;
+    for (int64_t deadline = kt_now_ms() + 25000; st != SL_SOURCE_END && kt_now_ms() < deadline;) {
+        st = poll_once(f, r, &wm);
+        got += (int)f->out->count;
+        if (!got && st == SL_SOURCE_IDLE) fail_msg("reported idle before the group assigned it anything");
+        if (st == SL_SOURCE_WAITING) {
+            assert_int_equal(got, 0);
+            waiting++;
+        }
+    }
+    assert_int_equal(st, SL_SOURCE_END);
+    assert_true(waiting > 0);   /* the mock's first join takes about 3 s */
+    assert_int_equal(got, N_EVENTS);
+    assert_each_seen_once(f);
+    sl_kafka_reader_free(r);
+}
+
 /* A reader that reached the end of its bounded input stops polling but stays
  * in the group until the job ends. When a sibling joins meanwhile, the group
  * (after the session timeout) hands the sibling those partitions: it must
@@ -321,6 +350,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_snapshot_restore_gives_union_without_duplicates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partitions_moving_between_readers_continue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_finished_reader_hands_its_partitions_on, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reader_waits_for_the_group_s_answer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_values_become_dead_letters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idle_partition_stops_holding_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_settings_are_reported, setup, teardown),
