@@ -89,26 +89,39 @@ put machine.date "\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\""
 put suite.quick "$([ $quick = 1 ] && echo true || echo false)"
 put suite.runs "$runs"
 
+# The machine's speed drifts over minutes (bench/README.md), so the runs
+# that a ratio compares are taken side by side, in rounds: a ratio is the
+# median of the rounds' ratios, not a ratio of medians taken minutes apart.
+# column K of "$tmp/rounds" (1-based), median
+column() { awk -v k="$1" '{print $k}' "$tmp/rounds" | median; }
+# median over the rounds of column A / column B
+round_ratio() { awk -v a="$1" -v b="$2" '$b > 0 {printf "%.3f\n", $a / $b}' "$tmp/rounds" | median; }
+baseline_eps() {
+    "$build/bench/cost_baseline" --events "$events" --out-of-order-ms 5000 | sed -n 's/.* = \([0-9]*\) events\/s.*/\1/p'
+}
+
 # ---- 1. core throughput: memory source, null sink, checkpoints every 10 s ----
+# ---- 2. COST baseline: same events, one plain loop; output must equal the engine's ----
+# Each round: parallelism 1, parallelism 2 and (RocksDB) the baseline, back to back.
 put throughput.events "$events"
 for backend in memory rocksdb; do
-    for p in 1 2; do
-        log "throughput: $backend state, parallelism $p, $events events x $runs"
-        for _ in $(seq "$runs"); do
-            engine_eps --parallelism $p --set state.backend=$backend --set generator.events="$events" \
-                --checkpoint-interval 10000
-        done | median >"$tmp/m"
-        put "throughput.${backend}_p$p" "$(cat "$tmp/m")"
+    log "throughput: $backend state, parallelism 1 and 2$([ $backend = rocksdb ] && echo ' and the COST baseline') in turn, $events events x $runs"
+    : >"$tmp/rounds"
+    for _ in $(seq "$runs"); do
+        p1=$(engine_eps --parallelism 1 --set state.backend=$backend --set generator.events="$events" --checkpoint-interval 10000)
+        p2=$(engine_eps --parallelism 2 --set state.backend=$backend --set generator.events="$events" --checkpoint-interval 10000)
+        base=0
+        [ $backend = rocksdb ] && base=$(baseline_eps)
+        echo "$p1 $p2 $base" >>"$tmp/rounds"
     done
+    put "throughput.${backend}_p1" "$(column 1)"
+    put "throughput.${backend}_p2" "$(column 2)"
+    put "throughput.scaling_${backend}_p2_over_p1" "$(round_ratio 2 1)"
+    if [ $backend = rocksdb ]; then
+        put cost.baseline_eps "$(column 3)"
+        put cost.engine_rocksdb_p1_over_baseline "$(round_ratio 1 3)"
+    fi
 done
-
-# ---- 2. COST baseline: same events, one plain loop; output must equal the engine's ----
-log "COST baseline: $events events x $runs"
-for _ in $(seq "$runs"); do
-    "$build/bench/cost_baseline" --events "$events" --out-of-order-ms 5000 |
-        sed -n 's/.* = \([0-9]*\) events\/s.*/\1/p'
-done | median >"$tmp/m"
-put cost.baseline_eps "$(cat "$tmp/m")"
 "$build/bench/cost_baseline" --events 20000 --seed 3 --out "$tmp/baseline.jsonl" >/dev/null
 "$sluice" run "$job" --http-port 0 --parallelism 2 --set source.type=memory --set generator.events=20000 \
     --set generator.seed=3 --output "$tmp/engine.jsonl" 2>/dev/null
@@ -194,14 +207,21 @@ fi
 # family -- see bench/README.md.)
 put overlap.events "$overlap_events"
 put overlap.state_backend '"memory"'
-for panes in 1 6 30 300; do
-    log "window overlap: $panes panes, $overlap_events events x $runs"
-    for _ in $(seq "$runs"); do
+# Each round runs the four overlaps in turn; 300 ÷ 1 is the median of the rounds' ratios.
+log "window overlap: 1, 6, 30 and 300 panes in turn, $overlap_events events x $runs"
+: >"$tmp/rounds"
+for _ in $(seq "$runs"); do
+    for panes in 1 6 30 300; do
         engine_eps --parallelism 1 --set state.backend=memory --set generator.events="$overlap_events" \
             --set window.slide_ms=10000 --set window.size_ms=$((panes * 10000))
-    done | median >"$tmp/m"
-    put "overlap.eps_$panes" "$(cat "$tmp/m")"
+    done | paste -sd' ' >>"$tmp/rounds"
 done
+k=1
+for panes in 1 6 30 300; do
+    put "overlap.eps_$panes" "$(column $k)"
+    k=$((k + 1))
+done
+put overlap.cost_300_over_1 "$(round_ratio 1 4)"   # ns/event = 1e9 / eps: 300 ÷ 1 = eps_1 / eps_300
 
 # ---- 5. latency: watermark past a window's end -> its Top-N at the sink, throttled source ----
 log "latency: $latency_events events at $latency_rate events/s"
