@@ -102,11 +102,11 @@ static bool reads_as(avro_schema_t s, step_kind kind) {
     case STEP_STRING: return avro_typeof(s) == AVRO_STRING;
     case STEP_LONG: return avro_typeof(s) == AVRO_INT64;
     case STEP_EVENT_TYPE: return avro_typeof(s) == AVRO_ENUM && avro_schema_enum_number_of_symbols(s) <= MAX_SYMBOLS;
-    case STEP_NULLABLE_STRING:
-        return avro_typeof(s) == AVRO_UNION && avro_schema_union_size(s) == 2 &&
-               avro_typeof(avro_schema_union_branch(s, 0)) + avro_typeof(avro_schema_union_branch(s, 1)) ==
-                   AVRO_NULL + AVRO_STRING &&
-               avro_typeof(avro_schema_union_branch(s, 0)) != avro_typeof(avro_schema_union_branch(s, 1));
+    case STEP_NULLABLE_STRING: {
+        if (avro_typeof(s) != AVRO_UNION || avro_schema_union_size(s) != 2) return false;
+        avro_type_t a = avro_typeof(avro_schema_union_branch(s, 0)), b = avro_typeof(avro_schema_union_branch(s, 1));
+        return (a == AVRO_NULL && b == AVRO_STRING) || (a == AVRO_STRING && b == AVRO_NULL);
+    }
     default: return false;
     }
 }
