@@ -31,7 +31,7 @@ def ratio(a, b):
 
 
 def at_most(v, limit):
-    return isinstance(v, (int, float)) and v <= limit
+    return isinstance(v, (int, float)) and isinstance(limit, (int, float)) and v <= limit
 
 
 def at_least(v, limit):
@@ -59,6 +59,10 @@ def derive(r):
         "kafka_300k_eps": r["kafka"].get("verified") is True and at_least(r["kafka"].get("eps"), 300_000),
         "overlap_300_within_1_5x_of_1": at_most(o["cost_300_over_1"], 1.5),
         "p99_latency_200ms": at_most(r["latency"].get("p99_ms"), 200),
+        "eos_p99_latency_interval_plus_200ms": at_most(
+            r["latency"].get("eos_p99_ms"),
+            r["latency"]["eos_checkpoint_interval_ms"] + 200
+            if isinstance(r["latency"].get("eos_checkpoint_interval_ms"), (int, float)) else None),
         "peak_rss_256mb": at_most(rss / 1024 if isinstance(rss, (int, float)) else None, 256),
         "startup_200ms": at_most(r["startup"].get("whole_run_ms"), 200),
     }
@@ -85,6 +89,9 @@ def table(r):
          + f' ns/event (300 vs 1: x{o["cost_300_over_1"]})'),
         ("latency p50 / p99", f'{l.get("p50_ms")} / {l.get("p99_ms")} ms over {l.get("windows")} windows '
                               f'at {l.get("rate")} events/s'),
+        ("latency exactly-once p50 / p99", f'{l.get("eos_p50_ms")} / {l.get("eos_p99_ms")} ms to the commit, '
+                                           f'{l.get("eos_windows")} windows, a checkpoint every '
+                                           f'{l.get("eos_checkpoint_interval_ms")} ms'),
     ]
     for users, ck in sorted(r["checkpoint"].items(), key=lambda kv: int(kv[0][1:])):
         rows.append((f"checkpoint, {users[1:]} users", f'median {ck.get("duration_ms_median")} ms, max '

@@ -462,6 +462,10 @@ static void log_result_latency(sl_job *job) {
     if (n)
         sl_log_info("job", "result latency (watermark past a window's end to its Top-N at the sink): "
                     "%llu windows, p50 %.2f ms, p99 %.2f ms, max %.2f ms", (unsigned long long)n, p50, p99, max);
+    n = sl_result_latency_committed_summary(job->latency, &p50, &p99, &max);
+    if (n)
+        sl_log_info("job", "committed result latency (watermark past a window's end to the commit of its Top-N): "
+                    "%llu windows, p50 %.2f ms, p99 %.2f ms, max %.2f ms", (unsigned long long)n, p50, p99, max);
 }
 
 sl_err sl_job_run(sl_job *job, char *errstr, size_t errstr_size) {

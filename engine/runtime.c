@@ -195,10 +195,13 @@ static void exchange(sl_task *t, sl_batch *b) {
 
 static void flush_emitter(sl_emitter *e);
 
-/* A window's Top-N is its last result: it reaching a sink ends the window's latency. */
-static void record_result_latency(sl_task *t, const sl_batch *b) {
+/* A window's Top-N is its last result: it reaching a sink ends the window's
+ * latency, and a committing sink's next checkpoint commits it (results that
+ * reach a sink after its snapshot for checkpoint k go out with k + 1). */
+static void record_result_latency(sl_task *t, const sl_op_slot *sink, const sl_batch *b) {
+    int64_t commit_id = sink->plugin->cb_checkpoint_complete ? t->checkpointed_id + 1 : -1;
     for (uint32_t i = 0; i < b->count; i++)
-        sl_result_latency_result(t->job->latency, SL_BATCH_ITEMS(b, sl_top_pages)[i].window_end);
+        sl_result_latency_result(t->job->latency, SL_BATCH_ITEMS(b, sl_top_pages)[i].window_end, commit_id);
 }
 
 /* Give batch b, produced by chain position `from` (-1 = the task's input or
@@ -217,7 +220,7 @@ void sl_task_deliver(sl_task *t, int from, sl_batch *b) {
         return;
     }
     sl_op_slot *op = &t->ops[next];
-    if (b->kind == SL_BATCH_TOP_PAGES && op->plugin->is_sink) record_result_latency(t, b);
+    if (b->kind == SL_BATCH_TOP_PAGES && op->plugin->is_sink) record_result_latency(t, op, b);
     op->current_in = b;
     op->forwarded = false;
     op->records_in += b->count;
@@ -289,6 +292,7 @@ void sl_task_watermark(sl_task *t, int64_t wm) {
 /* Snapshot every operator of the task (and its keyed state) for checkpoint
  * `id`, report to the coordinator, and pass the barrier on. */
 void sl_task_checkpoint(sl_task *t, int64_t id) {
+    t->checkpointed_id = id;
     sl_ckpt_task snap = {.stage = t->stage_index, .subtask = t->subtask};
     sl_err err = SL_OK;
     if (t->source) {
@@ -446,14 +450,18 @@ static void on_barrier(sl_task *t, uint32_t channel, int64_t id) {
 
 static void on_commit(sl_task *t, int64_t id) {
     const char *error = NULL;
+    bool committed = false;
     for (uint32_t i = 0; i < t->n_ops; i++) {
         sl_op_slot *op = &t->ops[i];
         if (!op->plugin->cb_checkpoint_complete) continue;
         if (op->plugin->cb_checkpoint_complete(op->self, id, t->errstr, sizeof(t->errstr)) != SL_OK) {
             error = t->errstr;
             sl_log_error(op->name, "commit of checkpoint %lld failed: %s", (long long)id, t->errstr);
+        } else if (op->plugin->is_sink) {
+            committed = true;
         }
     }
+    if (committed) sl_result_latency_committed(t->job->latency, id);
     sl_coordinator_commit_done(t->job, error);
 }
 

@@ -89,6 +89,7 @@ struct sl_task {
     sl_readiness source_readiness;
     _Atomic int64_t published_wm;            /* the task's watermark, for other threads */
     int64_t last_barrier;                    /* source tasks: newest checkpoint injected */
+    int64_t checkpointed_id;                 /* newest checkpoint this task took its snapshot for */
     int64_t source_wm;
     uint64_t produced;
     bool source_finished;                    /* no more polls; waits for the final checkpoint */

@@ -27,7 +27,8 @@ numbers = {
     "cost": ["baseline_eps", "engine_rocksdb_p1_over_baseline", "engine_memory_p1_over_baseline"],
     "overlap": ["events"] + [f"{k}_{p}" for p in (1, 6, 30, 300) for k in ("eps", "ns_per_event")]
                + ["cost_300_over_1"],
-    "latency": ["rate", "windows", "p50_ms", "p99_ms"],
+    "latency": ["rate", "windows", "p50_ms", "p99_ms", "eos_checkpoint_interval_ms", "eos_windows", "eos_p50_ms",
+                "eos_p99_ms"],
     "recovery": ["restore_ms", "restart_to_workers_ms"],
     "memory": ["users_x1_peak_rss_kb", "users_x100_peak_rss_kb"],
     "startup": ["whole_run_ms"],
@@ -51,7 +52,7 @@ elif kafka.get("verified") is not True:
     bad.append("kafka.verified (the Kafka run's committed results do not pass sluice verify)")
 if r.get("cost", {}).get("output_equal") is not True:
     bad.append("cost.output_equal (the COST baseline's results differ from the engine's)")
-if len(r.get("targets", {})) != 8 or not all(isinstance(v, bool) for v in r["targets"].values()):
+if len(r.get("targets", {})) != 9 or not all(isinstance(v, bool) for v in r["targets"].values()):
     bad.append("targets")
 if r["latency"]["windows"] < 1 or r["checkpoint"]["u1000"]["count"] < 1:
     bad.append("latency.windows or checkpoint count is 0")
