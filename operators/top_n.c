@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine/hash_index.h"
 #include "engine/metrics.h"
 #include "engine/operator.h"
 #include "engine/window.h"
@@ -31,8 +32,7 @@ typedef struct window_views {
     bool fired;
     uint32_t n, cap;
     page_views *pages;
-    uint32_t *index;                  /* open addressing: position in pages + 1, 0 = free */
-    uint32_t index_mask;
+    sl_hash_index index;              /* page hash -> position in pages */
 } window_views;
 
 #define GAUGES_EVERY_MS 200           /* /metrics is scraped every few seconds */
@@ -95,55 +95,29 @@ static window_views *find_window(top_n *t, int64_t start, bool create) {
     return &t->windows[lo];
 }
 
-static uint32_t index_start(uint64_t page, uint32_t mask) {
-    return (uint32_t)((page * 0x9e3779b97f4a7c15ULL) >> 32) & mask;
-}
-
-/* Where page is in w->pages (or -1); *slot: its index slot, or the free one it would take. */
-static int64_t page_position(const window_views *w, uint64_t page, uint32_t *slot) {
-    if (!w || !w->index) return -1;
-    for (uint32_t i = index_start(page, w->index_mask);; i = (i + 1) & w->index_mask) {
-        uint32_t at = w->index[i];
-        if (slot) *slot = i;
-        if (!at) return -1;
-        if (w->pages[at - 1].page_hash == page) return at - 1;
-    }
-}
-
-/* Room for one more page; the index stays at most half full. */
-static void grow_pages(window_views *w) {
-    w->cap = w->cap ? w->cap * 2 : 16;
-    w->pages = realloc(w->pages, w->cap * sizeof(page_views));
-    free(w->index);
-    w->index_mask = 2 * w->cap - 1;
-    w->index = calloc(2 * (size_t)w->cap, sizeof(uint32_t));
-    if (!w->pages || !w->index) abort();
-    for (uint32_t k = 0; k < w->n; k++) {
-        uint32_t i = index_start(w->pages[k].page_hash, w->index_mask);
-        while (w->index[i]) i = (i + 1) & w->index_mask;
-        w->index[i] = k + 1;
-    }
+static void free_window(window_views *w) {
+    sl_hash_index_free(&w->index);
+    free(w->pages);
 }
 
 static uint64_t views_of(const window_views *w, uint64_t page) {
-    int64_t at = page_position(w, page, NULL);
-    return at < 0 ? 0 : w->pages[at].views;
+    uint32_t at = w ? sl_hash_index_find(&w->index, page) : UINT32_MAX;
+    return at == UINT32_MAX ? 0 : w->pages[at].views;
 }
 
 static void set_views(top_n *t, int64_t start, uint64_t page, uint64_t views) {
     window_views *w = find_window(t, start, true);
-    uint32_t slot = 0;
-    int64_t at = page_position(w, page, &slot);
-    if (at >= 0) {
-        w->pages[at].views = views;
-        return;
+    bool inserted;
+    uint32_t at = sl_hash_index_upsert(&w->index, page, &inserted);   /* a new page gets position w->n */
+    if (inserted) {
+        if (w->n == w->cap) {
+            w->cap = w->cap ? w->cap * 2 : 16;
+            w->pages = realloc(w->pages, w->cap * sizeof(page_views));
+            if (!w->pages) abort();
+        }
+        w->pages[w->n++].page_hash = page;
     }
-    if (w->n == w->cap) {
-        grow_pages(w);
-        page_position(w, page, &slot);
-    }
-    w->pages[w->n++] = (page_views){page, views};
-    w->index[slot] = w->n;
+    w->pages[at].views = views;
 }
 
 static sl_err tn_process(void *self, sl_batch *in, sl_emitter *out, char *errstr, size_t errstr_size) {
@@ -284,10 +258,8 @@ static void refire_one(void *opaque, int64_t end, sl_emitter *out) {
 static void drop_expired(top_n *t) {
     uint32_t n = 0;
     while (n < t->count && t->windows[n].fired &&
-           sl_window_closed(&t->spec, t->windows[n].start + t->spec.size + t->spec.slide, t->watermark)) {
-        free(t->windows[n].index);
-        free(t->windows[n++].pages);
-    }
+           sl_window_closed(&t->spec, t->windows[n].start + t->spec.size + t->spec.slide, t->watermark))
+        free_window(&t->windows[n++]);
     if (n) memmove(t->windows, t->windows + n, (t->count - n) * sizeof(window_views));   /* windows may be NULL */
     t->count -= n;
 }
@@ -351,10 +323,7 @@ static sl_err tn_restore(void *self, int64_t id, const sl_buf *const *snaps, siz
 
 static void tn_destroy(void *self) {
     top_n *t = self;
-    for (uint32_t i = 0; i < t->count; i++) {
-        free(t->windows[i].pages);
-        free(t->windows[i].index);
-    }
+    for (uint32_t i = 0; i < t->count; i++) free_window(&t->windows[i]);
     free(t->windows);
     free(t->ranked);
     free(t->shown);
