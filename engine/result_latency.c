@@ -3,7 +3,8 @@
 
 #include <pthread.h>
 #include <stdlib.h>
-#include <time.h>
+
+#include "engine/clock.h"
 
 /* Watermark advances kept: the source advances once per batch, so this spans
  * millions of events -- far more than any window stays open behind it. */
@@ -34,12 +35,6 @@ struct sl_result_latency {
     uint64_t n_pending, cap_pending;
 };
 
-static int64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 sl_result_latency *sl_result_latency_new(void) {
     sl_result_latency *l = calloc(1, sizeof(*l));
     if (l) pthread_mutex_init(&l->lock, NULL);
@@ -69,7 +64,7 @@ static void add_sample(samples *s, int64_t ns) {
 
 void sl_result_latency_watermark(sl_result_latency *l, int64_t wm) {
     if (!l) return;
-    int64_t ns = now_ns();
+    int64_t ns = sl_monotonic_ns();
     pthread_mutex_lock(&l->lock);
     l->ring[l->marks % RING] = (wm_mark){wm, ns};
     l->marks++;
@@ -94,7 +89,7 @@ static int64_t passed_at(const sl_result_latency *l, int64_t end) {
 
 void sl_result_latency_result(sl_result_latency *l, int64_t window_end, int64_t commit_id) {
     if (!l) return;
-    int64_t ns = now_ns();
+    int64_t ns = sl_monotonic_ns();
     pthread_mutex_lock(&l->lock);
     int64_t at = passed_at(l, window_end);
     if (at >= 0) {
@@ -109,7 +104,7 @@ void sl_result_latency_result(sl_result_latency *l, int64_t window_end, int64_t 
 
 void sl_result_latency_committed(sl_result_latency *l, int64_t checkpoint_id) {
     if (!l) return;
-    int64_t ns = now_ns();
+    int64_t ns = sl_monotonic_ns();
     pthread_mutex_lock(&l->lock);
     uint64_t kept = 0;
     for (uint64_t i = 0; i < l->n_pending; i++) {

@@ -10,6 +10,7 @@
 
 #include "engine/channel.h"
 #include "engine/checkpoint.h"
+#include "engine/clock.h"
 #include "engine/doorbell.h"
 #include "engine/input_watermarks.h"
 #include "engine/job.h"
@@ -185,7 +186,6 @@ void sl_task_checkpoint(sl_task *t, int64_t id);
 /* Run a task for a little while without blocking; true if it did anything.
  * A task that finished sets t->done. */
 bool sl_task_step(sl_task *t, int64_t now_us);
-int64_t sl_monotonic_us(void);
 
 /* worker.c */
 /* Spread the tasks over the worker threads and wire the gates' doorbells. */

@@ -4,8 +4,8 @@
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "engine/clock.h"
 #include "operators/kafka_conf.h"
 
 typedef struct produce_state {
@@ -13,11 +13,7 @@ typedef struct produce_state {
     char first_error[256];
 } produce_state;
 
-static double mono_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
+static double mono_s(void) { return (double)sl_monotonic_ns() / 1e9; }
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     produce_state *st = opaque;

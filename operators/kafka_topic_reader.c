@@ -4,17 +4,11 @@
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "engine/clock.h"
 #include "operators/kafka_conf.h"
 #include "operators/kafka_epochs.h"
-
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Every partition of topic, from the beginning; NULL with errstr when the topic is unknown. */
 static rd_kafka_topic_partition_list_t *all_partitions(rd_kafka_t *rk, const char *topic, int timeout_ms,
@@ -71,9 +65,9 @@ static sl_err consume_all(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts
                           int timeout_ms, sl_topic_record_fn fn, void *opaque, uint64_t *records,
                           char *errstr, size_t errstr_size) {
     int remaining = parts->cnt;
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = sl_monotonic_ms() + timeout_ms;
     while (remaining > 0) {
-        if (now_ms() > deadline)
+        if (sl_monotonic_ms() > deadline)
             return sl_errf(SL_ERR_KAFKA, errstr, errstr_size,
                            "topic %s: %d partition(s) did not reach their end within %d ms (is a transaction "
                            "still open?)", topic, remaining, timeout_ms);

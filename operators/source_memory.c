@@ -17,8 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "engine/clock.h"
 #include "engine/log.h"
 #include "engine/operator.h"
 #include "operators/generator.h"
@@ -34,12 +34,6 @@ typedef struct memory_source {
     int64_t bound;
     int64_t first_poll_ns;       /* 0 until the first poll */
 } memory_source;
-
-static int64_t monotonic_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* Run the generator to its end and keep this subtask's share in s->events. */
 static sl_err pregenerate(memory_source *s, const sl_gen_conf *gc, char *errstr, size_t errstr_size) {
@@ -82,14 +76,14 @@ static sl_err ms_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t er
     s->parallelism = ctx->parallelism;
     s->bound = bound;
     s->max_ts = INT64_MIN;
-    int64_t t0 = monotonic_ns();
+    int64_t t0 = sl_monotonic_ns();
     err = pregenerate(s, &gc, errstr, errstr_size);
     if (err) {
         free(s);
         return err;
     }
     sl_log_info(s->name, "memory source: pre-generated %llu events (subtask %u of %u) in %.1f ms",
-                (unsigned long long)s->count, s->subtask + 1, s->parallelism, (double)(monotonic_ns() - t0) / 1e6);
+                (unsigned long long)s->count, s->subtask + 1, s->parallelism, (double)(sl_monotonic_ns() - t0) / 1e6);
     *self = s;
     return SL_OK;
 }
@@ -97,7 +91,7 @@ static sl_err ms_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t er
 static sl_source_status ms_poll(void *self, sl_batch *out, sl_batch *dead, int64_t *watermark, char *errstr,
                                 size_t errstr_size) {
     memory_source *s = self;
-    if (!s->first_poll_ns) s->first_poll_ns = monotonic_ns();
+    if (!s->first_poll_ns) s->first_poll_ns = sl_monotonic_ns();
     uint32_t room = out->capacity - out->count;
     uint64_t left = s->count - s->position;
     uint32_t n = left < room ? (uint32_t)left : room;
@@ -151,7 +145,7 @@ static sl_err ms_restore(void *self, const sl_buf *const *snaps, size_t n, char 
 static void ms_destroy(void *self) {
     memory_source *s = self;
     if (s->first_poll_ns) {
-        double secs = (double)(monotonic_ns() - s->first_poll_ns) / 1e9;
+        double secs = (double)(sl_monotonic_ns() - s->first_poll_ns) / 1e9;
         sl_log_info(s->name, "memory source: replayed %llu events; first poll to end of job %.1f ms = %.0f events/s",
                     (unsigned long long)s->position, secs * 1e3, secs > 0 ? (double)s->position / secs : 0.0);
     }

@@ -13,8 +13,8 @@
  * and ranking keeps only the N best (the result is the same as sorting all). */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "engine/clock.h"
 #include "engine/hash_index.h"
 #include "engine/metrics.h"
 #include "engine/operator.h"
@@ -201,9 +201,7 @@ static void rank(top_n *t, const sl_top_entry *e, uint32_t *n) {
  * a second) and always at the end of input. */
 static void update_gauges(top_n *t, bool now) {
     if (!t->gauges_stale) return;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    int64_t ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    int64_t ms = sl_monotonic_ms();
     if (!now && ms < t->gauges_due_ms) return;
     t->gauges_due_ms = ms + GAUGES_EVERY_MS;
     t->gauges_stale = false;
