@@ -122,7 +122,7 @@ static int by_value(const void *a, const void *b) {
 
 static uint64_t summarize(samples *s, double *p50_ms, double *p99_ms, double *max_ms) {
     *p50_ms = *p99_ms = *max_ms = 0;
-    if (!s->n) return 0;
+    if (!s || !s->n) return 0;
     qsort(s->ms, s->n, sizeof(double), by_value);
     /* Nearest rank: the smallest sample with at least p of them at or below it. */
     *p50_ms = s->ms[(s->n * 50 + 99) / 100 - 1];
@@ -132,11 +132,9 @@ static uint64_t summarize(samples *s, double *p50_ms, double *p99_ms, double *ma
 }
 
 uint64_t sl_result_latency_summary(sl_result_latency *l, double *p50_ms, double *p99_ms, double *max_ms) {
-    if (!l) return summarize(&(samples){0}, p50_ms, p99_ms, max_ms);
-    return summarize(&l->emitted, p50_ms, p99_ms, max_ms);
+    return summarize(l ? &l->emitted : NULL, p50_ms, p99_ms, max_ms);
 }
 
 uint64_t sl_result_latency_committed_summary(sl_result_latency *l, double *p50_ms, double *p99_ms, double *max_ms) {
-    if (!l) return summarize(&(samples){0}, p50_ms, p99_ms, max_ms);
-    return summarize(&l->committed, p50_ms, p99_ms, max_ms);
+    return summarize(l ? &l->committed : NULL, p50_ms, p99_ms, max_ms);
 }

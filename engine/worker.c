@@ -51,15 +51,16 @@ static bool run_tasks(sl_worker *w, int after, int64_t now_us) {
     return worked;
 }
 
-/* Steps of the operator tasks downstream of `after`: w's own first and, if
- * none of them had anything to do, the other workers' (work stealing evens
- * out subtasks whose keys are skewed; sources stay with their worker). */
-static bool run_downstream(sl_worker *w, int after) {
+/* Steps of the operator tasks downstream of stage `after`: w's own first
+ * and, if none of them had anything to do, the other workers' (work stealing
+ * evens out subtasks whose keys are skewed). Stage 0, the sources, is never
+ * downstream, so sources stay with their worker. */
+static bool run_downstream(sl_worker *w, uint32_t after) {
     int64_t now = sl_monotonic_us();
-    if (run_tasks(w, after, now)) return true;
+    if (run_tasks(w, (int)after, now)) return true;
     sl_job *job = w->job;
     for (uint32_t k = 1; k < job->n_workers; k++)
-        if (run_tasks(&job->workers[(w->index + k) % job->n_workers], after > 0 ? after : 0, now)) return true;
+        if (run_tasks(&job->workers[(w->index + k) % job->n_workers], (int)after, now)) return true;
     return false;
 }
 
@@ -70,7 +71,7 @@ bool sl_task_push(sl_task *t, sl_gate *g, uint32_t channel, sl_msg msg) {
         uint64_t seen = sl_doorbell_rings(&w->bell);
         sl_push_result r = sl_gate_try_push(g, channel, msg);
         if (r != SL_PUSH_FULL) return r == SL_PUSH_OK;
-        if (!run_downstream(w, (int)t->stage_index)) sl_doorbell_wait(&w->bell, seen, PUSH_WAIT_US);
+        if (!run_downstream(w, t->stage_index)) sl_doorbell_wait(&w->bell, seen, PUSH_WAIT_US);
     }
 }
 
