@@ -174,15 +174,16 @@ static sl_err read_string(sl_avro_cursor *c, sl_str *out, sl_arena *arena) {
 
 static sl_err read_step_value(const event_plan *plan, const read_step *st, sl_avro_cursor *c, sl_event *ev,
                               sl_arena *arena) {
+    sl_str *str = (sl_str *)((char *)ev + st->offset);   /* STRING, NULLABLE_STRING */
     int64_t v;
     sl_err err;
     switch (st->kind) {
     case STEP_SKIP: return sl_avro_walk_value(c, st->schema, 1);
-    case STEP_STRING: return read_string(c, (sl_str *)((char *)ev + st->offset), arena);
+    case STEP_STRING: return read_string(c, str, arena);
     case STEP_NULLABLE_STRING:
         if ((err = sl_avro_walk_index(c, 10, 2, "union branch index", &v))) return err;
-        if (v != st->null_branch) return read_string(c, (sl_str *)((char *)ev + st->offset), arena);
-        *(sl_str *)((char *)ev + st->offset) = SL_STR_NULL;
+        if (v != st->null_branch) return read_string(c, str, arena);
+        *str = SL_STR_NULL;
         return SL_OK;
     case STEP_LONG:
         if ((err = sl_avro_walk_varint(c, 10, &v))) return err;
