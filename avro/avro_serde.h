@@ -105,6 +105,8 @@ sl_err sl_avro_decoder_read(sl_avro_decoder *dec, const uint8_t *data, size_t le
  * decoder free()s it). Errors as for sl_avro_decoder_read. */
 sl_err sl_avro_decoder_writer(sl_avro_decoder *dec, const uint8_t *data, size_t len, avro_schema_t *writer,
                               void ***typed, char *reason, size_t reason_size);
+/* The decoder's reader schema (borrowed), NULL when it reads every record in its writer schema. */
+avro_schema_t sl_avro_decoder_reader(const sl_avro_decoder *dec);
 
 /* ---- JSON <-> Avro values (avro/json_value.c) ---- */
 

@@ -205,6 +205,8 @@ sl_err sl_avro_decoder_writer(sl_avro_decoder *dec, const uint8_t *data, size_t 
     return err;
 }
 
+avro_schema_t sl_avro_decoder_reader(const sl_avro_decoder *dec) { return dec->reader; }
+
 sl_err sl_avro_decoder_read(sl_avro_decoder *dec, const uint8_t *data, size_t len,
                             avro_value_t **value, char *reason, size_t reason_size) {
     writer_plan *p;

@@ -113,7 +113,8 @@ static bool reads_as(avro_schema_t s, step_kind kind) {
 
 /* Direct when every reader field is in the writer with an equal schema. */
 static bool direct_possible(avro_schema_t reader, avro_schema_t writer) {
-    if (avro_typeof(writer) != AVRO_RECORD || avro_schema_record_size(reader) != N_EVENT_FIELDS) return false;
+    if (!reader || avro_typeof(writer) != AVRO_RECORD || avro_schema_record_size(reader) != N_EVENT_FIELDS)
+        return false;
     for (size_t i = 0; i < N_EVENT_FIELDS; i++) {
         const char *name = avro_schema_record_field_name(reader, (int)i);
         avro_schema_t r = avro_schema_record_field_get_by_index(reader, (int)i);
@@ -124,14 +125,8 @@ static bool direct_possible(avro_schema_t reader, avro_schema_t writer) {
     return true;
 }
 
-static event_plan *plan_new(avro_schema_t writer) {
-    avro_schema_t reader;
-    char errstr[256];
-    bool direct = sl_avro_schema_load("ClickstreamEvent", &reader, errstr, sizeof(errstr)) == SL_OK;
-    if (direct) {
-        direct = direct_possible(reader, writer);
-        avro_schema_decref(reader);
-    }
+static event_plan *plan_new(avro_schema_t reader, avro_schema_t writer) {
+    bool direct = direct_possible(reader, writer);
     uint32_t n = direct ? (uint32_t)avro_schema_record_size(writer) : 0;
     event_plan *plan = calloc(1, sizeof(event_plan) + n * sizeof(read_step));
     if (!plan) abort();
@@ -272,7 +267,7 @@ sl_err sl_avro_decode_event(sl_avro_decoder *dec, const uint8_t *data, size_t le
     void **typed;
     sl_err err = sl_avro_decoder_writer(dec, data, len, &writer, &typed, reason, reason_size);
     if (err) return err;
-    if (!*typed) *typed = plan_new(writer);
+    if (!*typed) *typed = plan_new(sl_avro_decoder_reader(dec), writer);
     const event_plan *plan = *typed;
     if (plan->direct) return decode_direct(plan, writer, data, len, ev, arena, reason, reason_size);
     return decode_resolved(dec, data, len, ev, arena, reason, reason_size);
