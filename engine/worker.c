@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "engine/clock.h"
 #include "engine/keygroup.h"
 #include "engine/log.h"
 #include "engine/runtime_internal.h"
@@ -64,6 +65,13 @@ static bool run_downstream(sl_worker *w, uint32_t after) {
     return false;
 }
 
+/* Sleep on w's doorbell (see sl_doorbell_wait), counting the time asleep. */
+static void wait_for_work(sl_worker *w, uint64_t seen, int64_t timeout_us) {
+    int64_t t0 = sl_monotonic_ns();
+    sl_doorbell_wait(&w->bell, seen, timeout_us);
+    w->waited_ns += sl_monotonic_ns() - t0;
+}
+
 bool sl_task_push(sl_task *t, sl_gate *g, uint32_t channel, sl_msg msg) {
     sl_worker *w = current_worker;
     if (!w) return sl_gate_push(g, channel, msg);   /* not a worker: it may block */
@@ -71,7 +79,7 @@ bool sl_task_push(sl_task *t, sl_gate *g, uint32_t channel, sl_msg msg) {
         uint64_t seen = sl_doorbell_rings(&w->bell);
         sl_push_result r = sl_gate_try_push(g, channel, msg);
         if (r != SL_PUSH_FULL) return r == SL_PUSH_OK;
-        if (!run_downstream(w, t->stage_index)) sl_doorbell_wait(&w->bell, seen, PUSH_WAIT_US);
+        if (!run_downstream(w, t->stage_index)) wait_for_work(w, seen, PUSH_WAIT_US);
     }
 }
 
@@ -82,6 +90,7 @@ static void *worker_main(void *arg) {
     snprintf(name, sizeof(name), "sluice-w%u", w->index);
     pthread_setname_np(pthread_self(), name);
     current_worker = w;
+    w->started_ns = sl_monotonic_ns();
     for (;;) {
         uint64_t seen = sl_doorbell_rings(&w->bell);
         int64_t now = sl_monotonic_us(), wake = now + IDLE_WAIT_US;
@@ -95,8 +104,10 @@ static void *worker_main(void *arg) {
         }
         if (live == 0 || atomic_load(&job->failed)) break;
         if (!worked) worked = run_downstream(w, 0);
-        if (!worked) sl_doorbell_wait(&w->bell, seen, wake - now);
+        if (!worked) wait_for_work(w, seen, wake - now);
     }
+    w->cpu_ns = sl_thread_cpu_ns();
+    w->ended_ns = sl_monotonic_ns();
     return NULL;
 }
 
@@ -160,11 +171,22 @@ void sl_workers_start(sl_job *job) {
     }
 }
 
+/* Where a worker's time went: with two threads on two cores, "not
+ * scheduled" is the time the other threads or the host took from it. */
+static void log_worker_time(const sl_worker *w) {
+    double wall = (double)(w->ended_ns - w->started_ns) / 1e6, cpu = (double)w->cpu_ns / 1e6,
+           waited = (double)w->waited_ns / 1e6, unscheduled = wall - cpu - waited;
+    sl_log_info("job", "worker %u: %.1f ms on CPU, %.1f ms waiting for work, %.1f ms not scheduled, of %.1f ms",
+                w->index, cpu, waited, unscheduled > 0 ? unscheduled : 0, wall);
+}
+
 void sl_workers_join(sl_job *job) {
     for (uint32_t k = 0; k < job->n_workers; k++) {
         sl_worker *w = &job->workers[k];
-        if (w->started) pthread_join(w->thread, NULL);
+        if (!w->started) continue;
+        pthread_join(w->thread, NULL);
         w->started = false;
+        log_worker_time(w);
     }
 }
 
