@@ -58,14 +58,13 @@ const char *sl_batch_kind_name(sl_batch_kind kind) {
 
 size_t sl_batch_item_size(sl_batch_kind kind) { return KINDS[kind].size; }
 
-void *sl_batch_push(sl_batch *b) {
+/* The next slot, as it is: for a caller that overwrites all of it. */
+static void *reserve(sl_batch *b) {
     assert(b->count < b->capacity);
-    size_t size = KINDS[b->kind].size;
-    void *slot = (char *)b->items + (size_t)b->count * size;
-    memset(slot, 0, size);
-    b->count++;
-    return slot;
+    return (char *)b->items + (size_t)b->count++ * KINDS[b->kind].size;
 }
+
+void *sl_batch_push(sl_batch *b) { return memset(reserve(b), 0, KINDS[b->kind].size); }
 
 sl_str sl_batch_copy_str(sl_batch *b, sl_str s) {
     if (!s.ptr) return s;
@@ -84,8 +83,7 @@ static void copy_event_strings(sl_batch *b, sl_event *e) {
 }
 
 void *sl_batch_copy_record(sl_batch *b, const void *record) {
-    void *dst = sl_batch_push(b);
-    memcpy(dst, record, KINDS[b->kind].size);
+    void *dst = memcpy(reserve(b), record, KINDS[b->kind].size);
     switch (b->kind) {
     case SL_BATCH_EVENTS:
         copy_event_strings(b, dst);
@@ -128,9 +126,7 @@ void *sl_batch_borrow_record(sl_batch *b, sl_batch *owner, const void *record) {
         atomic_fetch_add_explicit(&owner->refs, 1, memory_order_relaxed);
         b->lender = owner;
     }
-    void *dst = sl_batch_push(b);
-    memcpy(dst, record, KINDS[b->kind].size);
-    return dst;
+    return memcpy(reserve(b), record, KINDS[b->kind].size);
 }
 
 /* ---- pools ---- */

@@ -43,10 +43,20 @@ static void register_pane_timers(sl_window_core *c, int64_t pane) {
     c->timers_hi = last > hi ? last : hi;
 }
 
+/* Is pane in the active set? Answered without a search in the usual case:
+ * a steady stream has data in every pane, so the set is a run without gaps
+ * and a pane between its ends is in it. Events of parallel sources arrive
+ * interleaved, a few panes apart, so "is it the newest?" would not do. */
+static bool pane_known(const sl_window_core *c, int64_t pane) {
+    const sl_pane_set *a = &c->active;
+    if (!a->count) return false;
+    int64_t first = a->starts[0], last = a->starts[a->count - 1];
+    return pane >= first && pane <= last && (last - first) / c->spec.pane == (int64_t)a->count - 1;
+}
+
 int64_t sl_window_core_add(sl_window_core *c, int64_t t, uint64_t page_hash, sl_str page) {
     int64_t pane = sl_pane_of(&c->spec, t);
-    bool newest = c->active.count && c->active.starts[c->active.count - 1] == pane;
-    if (!newest && sl_pane_set_add(&c->active, pane)) register_pane_timers(c, pane);
+    if (!pane_known(c, pane) && sl_pane_set_add(&c->active, pane)) register_pane_timers(c, pane);
     sl_page_dict_add(c->dict, page_hash, page);
     sl_window_refire_mark(&c->refire, &c->spec, t, c->watermark);
     return pane;
