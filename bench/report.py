@@ -79,6 +79,11 @@ def table(r):
         ("throughput memory p1 / p2", f'{t.get("memory_p1")} / {t.get("memory_p2")} events/s'),
         ("throughput rocksdb p1 / p2", f'{t.get("rocksdb_p1")} / {t.get("rocksdb_p2")} events/s '
                                         f'(x{t["scaling_rocksdb_p2_over_p1"]})'),
+        ("  rocksdb p2 versus p1", f'worker CPU {t.get("rocksdb_p1_cpu_ns_per_event")} / '
+                                  f'{t.get("rocksdb_p2_cpu_ns_per_event")} ns per event '
+                                  f'(x{t.get("rocksdb_p2_over_p1_cpu_per_event")}); p2 workers waiting for work '
+                                  f'{t.get("rocksdb_p2_waiting_share")}, not scheduled '
+                                  f'{t.get("rocksdb_p2_unscheduled_share")} of their time'),
         ("COST baseline", f'{c.get("baseline_eps")} events/s; engine rocksdb p1 / baseline = '
                           f'{c["engine_rocksdb_p1_over_baseline"]}; same output: {c.get("output_equal")}'),
         ("Kafka end to end", kafka_row(r["kafka"])),

@@ -80,6 +80,12 @@ engine_eps() {
     sed -n 's/.*memory source: replayed \([0-9]*\) events; first poll to end of job \([0-9.]*\) ms.*/\1 \2/p' "$logf" |
         awk '{n += $1; if ($2 > ms) ms = $2} END {if (ms > 0) printf "%.0f\n", n * 1000 / ms}'
 }
+# Where the last engine_eps run's worker threads spent their time, summed
+# over the workers (worker.c logs it): "cpu_ms waiting_ms unscheduled_ms wall_ms".
+worker_time() {
+    sed -n 's/.*worker [0-9]*: \([0-9.]*\) ms on CPU, \([0-9.]*\) ms waiting for work, \([0-9.]*\) ms not scheduled, of \([0-9.]*\) ms.*/\1 \2 \3 \4/p' \
+        "$tmp/engine.log" | awk '{c += $1; w += $2; u += $3; t += $4} END {printf "%.1f %.1f %.1f %.1f\n", c, w, u, t}'
+}
 
 # ---- machine ----
 put machine.nproc "$(nproc)"
@@ -109,14 +115,24 @@ for backend in memory rocksdb; do
     : >"$tmp/rounds"
     for _ in $(seq "$runs"); do
         p1=$(engine_eps --parallelism 1 --set state.backend=$backend --set generator.events="$events" --checkpoint-interval 10000)
+        read -r cpu1 _ _ _ < <(worker_time)
         p2=$(engine_eps --parallelism 2 --set state.backend=$backend --set generator.events="$events" --checkpoint-interval 10000)
+        read -r cpu2 wait2 unsched2 wall2 < <(worker_time)
         base=0
         [ $backend = rocksdb ] && base=$(baseline_eps)
-        echo "$p1 $p2 $base" >>"$tmp/rounds"
+        # columns: 1 p1 2 p2 3 baseline 4-5 worker CPU ns per event at p1, p2 6-7 p2 workers' share of wall time waiting, not scheduled
+        echo "$p1 $p2 $base" $(awk -v n="$events" -v c1="$cpu1" -v c2="$cpu2" -v w="$wait2" -v u="$unsched2" -v t="$wall2" \
+            'BEGIN {printf "%.1f %.1f %.3f %.3f", c1 * 1e6 / n, c2 * 1e6 / n, w / t, u / t}') >>"$tmp/rounds"
     done
     put "throughput.${backend}_p1" "$(column 1)"
     put "throughput.${backend}_p2" "$(column 2)"
     put "throughput.scaling_${backend}_p2_over_p1" "$(round_ratio 2 1)"
+    # Why p2 is not 2x p1: more CPU per event (the exchanges), or workers off the CPU.
+    put "throughput.${backend}_p1_cpu_ns_per_event" "$(column 4)"
+    put "throughput.${backend}_p2_cpu_ns_per_event" "$(column 5)"
+    put "throughput.${backend}_p2_over_p1_cpu_per_event" "$(round_ratio 5 4)"
+    put "throughput.${backend}_p2_waiting_share" "$(column 6)"
+    put "throughput.${backend}_p2_unscheduled_share" "$(column 7)"
     if [ $backend = rocksdb ]; then
         put cost.baseline_eps "$(column 3)"
         put cost.engine_rocksdb_p1_over_baseline "$(round_ratio 1 3)"
