@@ -15,6 +15,7 @@ static const struct {
     [SL_BATCH_TOP_PAGES]        = {"top_pages", sizeof(sl_top_pages)},
     [SL_BATCH_LATE_EVENTS]      = {"late_events", sizeof(sl_late_event)},
     [SL_BATCH_DEAD_LETTERS]     = {"dead_letters", sizeof(sl_dead_letter)},
+    [SL_BATCH_PAGE_EVENTS]      = {"page_events", sizeof(sl_page_event)},
 };
 
 static size_t max_item_size(void) {
@@ -96,6 +97,9 @@ void *sl_batch_copy_record(sl_batch *b, const void *record) {
         break;
     case SL_BATCH_SESSION_PARTIALS:
         ((sl_session_partial *)dst)->page = sl_batch_copy_str(b, ((sl_session_partial *)dst)->page);
+        break;
+    case SL_BATCH_PAGE_EVENTS:
+        ((sl_page_event *)dst)->page = sl_batch_copy_str(b, ((sl_page_event *)dst)->page);
         break;
     case SL_BATCH_TOP_PAGES: {
         sl_top_pages *t = dst;

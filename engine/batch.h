@@ -19,6 +19,7 @@ typedef enum sl_batch_kind {
     SL_BATCH_TOP_PAGES,        /* sl_top_pages */
     SL_BATCH_LATE_EVENTS,      /* sl_late_event */
     SL_BATCH_DEAD_LETTERS,     /* sl_dead_letter */
+    SL_BATCH_PAGE_EVENTS,      /* sl_page_event */
     SL_BATCH_KIND_COUNT
 } sl_batch_kind;
 

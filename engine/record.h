@@ -56,6 +56,17 @@ typedef struct sl_event {
 
 void sl_event_derive(sl_event *ev);
 
+/* What the page stage reads of an event. The session stage, which needs the
+ * whole event (a late one goes out whole), projects the events it accepts
+ * to these in place before they go on, so the exchange by page and the page
+ * stage move 48 bytes per event instead of sizeof(sl_event) = 176. */
+typedef struct sl_page_event {
+    int64_t timestamp_ms;
+    uint64_t page_hash, user_hash;
+    sl_str page;
+    sl_event_type event_type;
+} sl_page_event;
+
 /* Page analytics for one (window, page): the job's main result. */
 typedef struct sl_page_stats {
     int64_t window_start, window_end;

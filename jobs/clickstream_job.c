@@ -12,7 +12,7 @@ static uint64_t key_session(sl_batch_kind kind, const void *record) {
 
 static uint64_t key_page(sl_batch_kind kind, const void *record) {
     switch (kind) {
-    case SL_BATCH_EVENTS: return ((const sl_event *)record)->page_hash;
+    case SL_BATCH_PAGE_EVENTS: return ((const sl_page_event *)record)->page_hash;
     case SL_BATCH_SESSION_PARTIALS: return ((const sl_session_partial *)record)->page_hash;
     default: return 0;
     }

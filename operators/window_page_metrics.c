@@ -111,7 +111,7 @@ static sl_err pm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t er
     return SL_OK;
 }
 
-static void add_event(page_metrics *m, const sl_event *ev) {
+static void add_event(page_metrics *m, const sl_page_event *ev) {
     int64_t pane = sl_window_core_add(&m->core, ev->timestamp_ms, ev->page_hash, ev->page);
     sl_page_records *r = sl_state_get(m->pages, ev->page_hash, &ev->page_hash, sizeof(ev->page_hash), 0, true);
     sl_page_record *p = sl_page_records_get(r, pane);
@@ -145,8 +145,8 @@ static void fire(void *op, int64_t end, sl_emitter *out);
 
 static sl_err pm_process(void *self, sl_batch *in, sl_emitter *out, char *errstr, size_t errstr_size) {
     page_metrics *m = self;
-    if (in->kind == SL_BATCH_EVENTS) {
-        for (uint32_t i = 0; i < in->count; i++) add_event(m, &sl_batch_events(in)[i]);
+    if (in->kind == SL_BATCH_PAGE_EVENTS) {
+        for (uint32_t i = 0; i < in->count; i++) add_event(m, &SL_BATCH_ITEMS(in, sl_page_event)[i]);
     } else if (in->kind == SL_BATCH_SESSION_PARTIALS) {
         for (uint32_t i = 0; i < in->count; i++) add_partial(m, &SL_BATCH_ITEMS(in, sl_session_partial)[i]);
     } else {

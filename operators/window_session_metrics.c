@@ -11,7 +11,8 @@
  * falls in a window already closed (end + allowed lateness ≤ watermark) goes
  * to the late-events side output and is excluded from every window, so the
  * stages downstream never see it and all results agree (docs/metrics.md).
- * Accepted events are forwarded unchanged to the page stage.
+ * Accepted events go on to the page stage as page events (the fields it
+ * reads), projected in place.
  *
  * The state holds one entry per session with its panes inside
  * (session_records.h), so its size does not grow with the overlap.
@@ -128,7 +129,13 @@ static sl_err sm_process(void *self, sl_batch *in, sl_emitter *out, char *errstr
         sl_emit_forward(out, in);
         return SL_OK;
     }
-    sl_event *events = sl_batch_events(in);
+    /* The accepted events go on as page events, written over the batch's
+     * own records: page event k ends at or before event k's end (they are
+     * smaller), so it overwrites only events already read. Their strings
+     * stay in the batch's arena. */
+    _Static_assert(sizeof(sl_page_event) <= sizeof(sl_event), "page events are projected in place");
+    const sl_event *events = sl_batch_events(in);
+    sl_page_event *page_events = SL_BATCH_ITEMS(in, sl_page_event);
     uint32_t kept = 0;
     for (uint32_t i = 0; i < in->count; i++) {
         const sl_event *ev = &events[i];
@@ -139,9 +146,10 @@ static sl_err sm_process(void *self, sl_batch *in, sl_emitter *out, char *errstr
             continue;
         }
         add_event(m, ev);
-        if (kept != i) events[kept] = *ev;
-        kept++;
+        page_events[kept++] = (sl_page_event){ev->timestamp_ms, ev->page_hash, ev->user_hash, ev->page,
+                                              ev->event_type};
     }
+    in->kind = SL_BATCH_PAGE_EVENTS;
     in->count = kept;
     sl_emit_forward(out, in);
     sl_window_refire_run(&m->core.refire, fire, m, out);

@@ -64,6 +64,16 @@ static void copy_record_is_deep(void **state) {
     entries[0].page = sl_str_c("/zzz");
     assert_int_equal(t->count, 2);
     assert_memory_equal(t->entries[0].page.ptr, "/a", 2);
+
+    /* A page event's page goes with it (the session stage projects events
+     * in place; an exchange may copy them out of the batch). */
+    sl_batch_reset(dst, SL_BATCH_PAGE_EVENTS);
+    char page[] = "/cart";
+    sl_page_event *pe = sl_batch_copy_record(dst, &(sl_page_event){7, 1, 2, {page, 5}, SL_EVENT_ADD_TO_CART});
+    page[1] = 'x';
+    assert_memory_equal(pe->page.ptr, "/cart", 5);
+    assert_int_equal(pe->timestamp_ms, 7);
+    assert_int_equal(pe->event_type, SL_EVENT_ADD_TO_CART);
     sl_batch_free(dst);
 }
 
