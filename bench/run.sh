@@ -47,7 +47,7 @@ done
 # Sizes: full runs are long enough to amortize start-up; --quick only checks that everything runs.
 if [ $quick = 1 ]; then
     runs=${runs:-1}; events=${events:-50000}
-    overlap_events=20000; latency_events=50000; latency_rate=50000
+    overlap_events=40000; latency_events=50000; latency_rate=50000
     rss_events=50000; ckpt_events=20000; ckpt_users="1000 10000"; recovery_events=30000; decode_events=20000
     ckpt_interval=200; paced_secs=1; kafka_events=20000
 else
@@ -78,7 +78,8 @@ engine_eps() {
         --set watermark.alignment_max_drift_ms=10000 "$@" 2>"$logf" >/dev/null ||
         { cat "$logf" >&2; return 1; }
     sed -n 's/.*memory source: replayed \([0-9]*\) events; first poll to end of job \([0-9.]*\) ms.*/\1 \2/p' "$logf" |
-        awk '{n += $1; if ($2 > ms) ms = $2} END {if (ms > 0) printf "%.0f\n", n * 1000 / ms}'
+        awk -v msf="$tmp/engine.ms" '{n += $1; if ($2 > ms) ms = $2}
+            END {if (ms > 0) {printf "%.0f\n", n * 1000 / ms; print ms > msf}}'
 }
 # Where the last engine_eps run's worker threads spent their time, summed
 # over the workers (worker.c logs it): "cpu_ms waiting_ms unscheduled_ms wall_ms".
@@ -100,8 +101,8 @@ put suite.runs "$runs"
 # median of the rounds' ratios, not a ratio of medians taken minutes apart.
 # column K of "$tmp/rounds" (1-based), median
 column() { awk -v k="$1" '{print $k}' "$tmp/rounds" | median; }
-# median over the rounds of column A / column B
-round_ratio() { awk -v a="$1" -v b="$2" '$b > 0 {printf "%.3f\n", $a / $b}' "$tmp/rounds" | median; }
+# median over the rounds of column A / column B (rounds where both are positive)
+round_ratio() { awk -v a="$1" -v b="$2" '$a > 0 && $b > 0 {printf "%.3f\n", $a / $b}' "$tmp/rounds" | median; }
 baseline_eps() {
     "$build/bench/cost_baseline" --events "$events" --out-of-order-ms 5000 | sed -n 's/.* = \([0-9]*\) events\/s.*/\1/p'
 }
@@ -223,21 +224,33 @@ fi
 # family -- see bench/README.md.)
 put overlap.events "$overlap_events"
 put overlap.state_backend '"memory"'
+# Per-event cost is the steady one: each overlap runs on N and on 4N events,
+# and (time(4N) - time(N)) / 3N leaves out what does not grow with the input:
+# start-up, and at the end of a bounded input the firing of every window
+# still open (299 of them at 300 panes, against 0 at 1 pane).
 # Each round runs the four overlaps in turn; 300 ÷ 1 is the median of the rounds' ratios.
-log "window overlap: 1, 6, 30 and 300 panes in turn, $overlap_events events x $runs"
+log "window overlap: 1, 6, 30 and 300 panes in turn, $overlap_events and $((4 * overlap_events)) events x $runs"
 : >"$tmp/rounds"
 for _ in $(seq "$runs"); do
     for panes in 1 6 30 300; do
-        engine_eps --parallelism 1 --set state.backend=memory --set generator.events="$overlap_events" \
-            --set window.slide_ms=10000 --set window.size_ms=$((panes * 10000))
+        overlap_args=(--parallelism 1 --set state.backend=memory --set window.slide_ms=10000
+            --set window.size_ms=$((panes * 10000)))
+        eps=$(engine_eps "${overlap_args[@]}" --set generator.events="$overlap_events")
+        ms_n=$(cat "$tmp/engine.ms")
+        engine_eps "${overlap_args[@]}" --set generator.events=$((4 * overlap_events)) >/dev/null
+        ms_4n=$(cat "$tmp/engine.ms")
+        echo "$eps $(awk -v a="$ms_n" -v b="$ms_4n" -v n="$overlap_events" 'BEGIN {printf "%.1f", (b - a) * 1e6 / (3 * n)}')"
     done | paste -sd' ' >>"$tmp/rounds"
 done
+# columns: 2k-1 whole-run events/s on N events, 2k steady ns per event, k = 1..4 for 1, 6, 30, 300 panes
 k=1
 for panes in 1 6 30 300; do
-    put "overlap.eps_$panes" "$(column $k)"
+    put "overlap.eps_$panes" "$(column $((2 * k - 1)))"
+    put "overlap.steady_ns_per_event_$panes" "$(column $((2 * k)))"
     k=$((k + 1))
 done
-put overlap.cost_300_over_1 "$(round_ratio 1 4)"   # ns/event = 1e9 / eps: 300 ÷ 1 = eps_1 / eps_300
+put overlap.cost_300_over_1 "$(round_ratio 8 2)"
+put overlap.whole_run_cost_300_over_1 "$(round_ratio 1 7)"   # whole-run ns/event = 1e9 / eps: eps_1 / eps_300
 
 # ---- 5. latency: watermark past a window's end -> its Top-N at the sink, throttled source ----
 log "latency: $latency_events events at $latency_rate events/s"
