@@ -50,7 +50,9 @@ static void usage(FILE *out) {
             "                             aggregate while holding the shared --checkpoint-dir\n"
             "  --dlq FILE                 dead letters to FILE instead of OUTPUT.dlq\n"
             "  --late FILE                late events to FILE instead of OUTPUT.late\n"
-            "  --parallelism N            worker threads per keyed stage (default: number of cores)\n"
+            "  --parallelism N            subtasks per keyed stage (default: number of cores)\n"
+            "  --workers N                worker threads (default: the parallelism); more than the\n"
+            "                             parallelism run the stages side by side\n"
             "  --checkpoint-dir DIR       take checkpoints into DIR; a restart resumes from the newest\n"
             "  --checkpoint-interval MS   checkpoint every MS milliseconds (default 10000)\n"
             "  --from-savepoint DIR       restore from a savepoint or checkpoint directory\n"
@@ -77,7 +79,8 @@ static const struct {
 } OPTION_KEYS[] = {
     {"input", "source.path"},          {"output", "sink.path"},
     {"dlq", "sink.dlq_path"},          {"late", "sink.late_path"},
-    {"parallelism", "parallelism"},    {"checkpoint-dir", "checkpoint.dir"},
+    {"parallelism", "parallelism"},    {"workers", "workers"},
+    {"checkpoint-dir", "checkpoint.dir"},
     {"checkpoint-interval", "checkpoint.interval_ms"},
     {"from-savepoint", "checkpoint.savepoint"},
     {"max-rate", "source.max_rate"},   {"http-port", "http.port"},

@@ -15,7 +15,10 @@ static const struct {
 } KEYS[] = {
     {"job.name", "clickstream", "Job name, used in logs, metrics and as the default job id."},
     {"job.id", NULL, "Stable job id: consumer group and transactional-id prefix (default: job.name)."},
-    {"parallelism", "0", "Worker threads per keyed stage; 0 means one per CPU core."},
+    {"parallelism", "0", "Subtasks per keyed stage (each owns a share of the keys); 0 means one per CPU core."},
+    {"workers", "0", "Worker threads; 0 means as many as the parallelism, each running one subtask of every stage. "
+                     "More than the parallelism run the stages side by side (pipelined): with parallelism 1 and "
+                     "2 workers the session stage and the page stage run on different cores (docs/operations.md)."},
 
     {"source.type", "generator", "Where events come from: generator, memory (pre-generated, for benchmarks), file or kafka."},
     {"source.path", NULL, "file source: JSON-lines events to read (bounded)."},

@@ -46,6 +46,15 @@ sl_job *sl_job_new(const sl_conf *conf, char *errstr, size_t errstr_size) {
         sl_errf(SL_ERR_INTERNAL, errstr, errstr_size, "out of memory creating a job");
         return NULL;
     }
+    int64_t workers;
+    if (sl_conf_get_int(conf, "workers", &workers, errstr, errstr_size) ||
+        ((workers < 0 || workers > SL_MAX_KEY_GROUPS) &&
+         sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size, "workers: %lld is outside 0..%d (0: as many as the parallelism)",
+                 (long long)workers, SL_MAX_KEY_GROUPS))) {
+        free(job);
+        return NULL;
+    }
+    job->workers_wanted = (uint32_t)workers;
     job->conf = sl_conf_dup(conf);
     pthread_mutex_init(&job->lock, NULL);
     pthread_cond_init(&job->cond, NULL);

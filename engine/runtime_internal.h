@@ -115,7 +115,8 @@ struct sl_task {
 /* A worker thread runs one subtask of every stage (worker.c): at
  * parallelism 1 the whole job is one thread, at parallelism N each of N
  * threads runs its share of every stage, and only the keyed exchanges cross
- * between threads. */
+ * between threads. With more workers than that (the `workers` setting), the
+ * tasks are dealt over them and the stages run side by side. */
 struct sl_worker {
     sl_job *job;
     uint32_t index;
@@ -138,6 +139,7 @@ struct sl_job {
     uint32_t n_tasks;
     sl_worker *workers;
     uint32_t n_workers;
+    uint32_t workers_wanted;                 /* the `workers` setting (0: the parallelism) */
 
     pthread_mutex_t lock;
     pthread_cond_t cond;

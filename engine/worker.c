@@ -1,4 +1,5 @@
-/* worker.c -- worker threads: each runs one subtask of every stage.
+/* worker.c -- worker threads: each runs one subtask of every stage, or,
+ * with more workers than subtasks, its share of the stages (pipelined).
  *
  * Tasks never block. A worker loops over its tasks, downstream stages first
  * (draining before producing keeps the queues short), and gives each a step:
@@ -116,7 +117,7 @@ static void *worker_main(void *arg) {
 
 /* As many workers as the widest keyed stage (the job's parallelism); a
  * source stage with more readers than that shares the workers. */
-static uint32_t worker_count(const sl_job *job) {
+static uint32_t widest_stage(const sl_job *job) {
     uint32_t n = job->n_stages == 1 ? job->stages[0].parallelism : 1;
     for (uint32_t s = 1; s < job->n_stages; s++)
         if (job->stages[s].parallelism > n) n = job->stages[s].parallelism;
@@ -128,9 +129,30 @@ static void assign(sl_worker *w, sl_task *t) {
     w->tasks[w->n_tasks++] = t;
 }
 
+/* The `workers` setting (checked by sl_job_new): 0 or up to the widest
+ * stage is one worker per subtask index; more than that pipelines the
+ * stages (see shared_worker_for). */
+static uint32_t worker_count(const sl_job *job) {
+    uint32_t widest = widest_stage(job);
+    return job->workers_wanted > widest ? job->workers_wanted : widest;
+}
+
+/* Which shared worker runs each task. With one worker per subtask index,
+ * subtask i of every stage runs on worker i: the keyed exchanges are the
+ * only traffic between threads. With more workers than subtasks (pipelined),
+ * the tasks are dealt in turn, from the last stage back to the sources, so
+ * that consecutive stages land on different workers and run side by side;
+ * a batch then crosses threads whole, without the exchanges' copies. With
+ * parallelism 1 and 2 workers: the Top-N and the session stage on one, the
+ * page stage and the source on the other. */
+static sl_worker *shared_worker_for(sl_job *job, uint32_t shared, uint32_t subtask, uint32_t *dealt) {
+    if (shared == widest_stage(job)) return &job->workers[subtask % shared];
+    return &job->workers[(*dealt)++ % shared];
+}
+
 sl_err sl_workers_build(sl_job *job, char *errstr, size_t errstr_size) {
     const sl_stage *sources = &job->stages[0];
-    uint32_t shared = worker_count(job), own = sources->source->own_thread ? sources->parallelism : 0;
+    uint32_t shared = worker_count(job), own = sources->source->own_thread ? sources->parallelism : 0, dealt = 0;
     job->n_workers = shared + own;
     job->workers = calloc(job->n_workers, sizeof(sl_worker));
     if (!job->workers) return sl_errf(SL_ERR_INTERNAL, errstr, errstr_size, "out of memory for the workers");
@@ -144,7 +166,8 @@ sl_err sl_workers_build(sl_job *job, char *errstr, size_t errstr_size) {
     }
     for (int s = (int)job->n_stages - 1; s >= 0; s--)
         for (uint32_t i = 0; i < job->stages[s].parallelism; i++)
-            assign(s == 0 && own ? &job->workers[shared + i] : &job->workers[i % shared], &job->stages[s].tasks[i]);
+            assign(s == 0 && own ? &job->workers[shared + i] : shared_worker_for(job, shared, i, &dealt),
+                   &job->stages[s].tasks[i]);
     sl_doorbell *producers[SL_MAX_KEY_GROUPS + 1];
     for (uint32_t s = 1; s < job->n_stages; s++) {
         sl_stage *up = &job->stages[s - 1];

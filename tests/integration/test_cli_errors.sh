@@ -37,6 +37,7 @@ expect 2 "cannot open job file '$work/missing.yaml'" run "$work/missing.yaml"
 expect 2 "malformed YAML" run "$work/malformed.yaml"
 expect 2 "lists are not allowed" run "$work/list.yaml"
 expect 2 "unknown configuration key 'window.sise_ms'" run "$work/typo.yaml"
+expect 2 "workers: -1 is outside 0..128" run "$job" --workers -1 --set source.type=generator
 expect 2 "cannot read input file '$work/nope.jsonl'" run "$job" --input "$work/nope.jsonl" --output "$work/o.jsonl"
 expect 2 "--set window.size=5: unknown configuration key" run "$job" --set window.size=5
 expect 2 "is not of the form key=value" run "$job" --set novalue
