@@ -109,34 +109,47 @@ baseline_eps() {
 
 # ---- 1. core throughput: memory source, null sink, checkpoints every 10 s ----
 # ---- 2. COST baseline: same events, one plain loop; output must equal the engine's ----
-# Each round: parallelism 1, parallelism 2 and (RocksDB) the baseline, back to back.
+# Three layouts: one worker (parallelism 1); two workers, data-parallel
+# (parallelism 2: each runs a subtask of every stage, the keyed exchanges
+# copy records between them); two workers, pipelined (parallelism 1,
+# workers 2: the stages run side by side, batches cross threads whole).
+# One throughput run: "events/s, the workers' CPU ns per event, and their
+# shares of wall time waiting for work and not scheduled".
+throughput_run() {
+    local eps
+    eps=$(engine_eps --set generator.events="$events" --checkpoint-interval 10000 "$@") || return 1
+    worker_time | awk -v e="$eps" -v n="$events" '{printf "%s %.1f %.3f %.3f\n", e, $1 * 1e6 / n, $2 / $4, $3 / $4}'
+}
+# Each round: the three layouts and (RocksDB) the baseline, back to back.
 put throughput.events "$events"
 for backend in memory rocksdb; do
-    log "throughput: $backend state, parallelism 1 and 2$([ $backend = rocksdb ] && echo ' and the COST baseline') in turn, $events events x $runs"
+    log "throughput: $backend state, 1 worker, 2 data-parallel, 2 pipelined$([ $backend = rocksdb ] && echo ' and the COST baseline') in turn, $events events x $runs"
     : >"$tmp/rounds"
     for _ in $(seq "$runs"); do
-        p1=$(engine_eps --parallelism 1 --set state.backend=$backend --set generator.events="$events" --checkpoint-interval 10000)
-        read -r cpu1 _ _ _ < <(worker_time)
-        p2=$(engine_eps --parallelism 2 --set state.backend=$backend --set generator.events="$events" --checkpoint-interval 10000)
-        read -r cpu2 wait2 unsched2 wall2 < <(worker_time)
+        p1=$(throughput_run --parallelism 1 --workers 1 --set state.backend=$backend)
+        p2=$(throughput_run --parallelism 2 --workers 2 --set state.backend=$backend)
+        p1w2=$(throughput_run --parallelism 1 --workers 2 --set state.backend=$backend)
         base=0
         [ $backend = rocksdb ] && base=$(baseline_eps)
-        # columns: 1 p1 2 p2 3 baseline 4-5 worker CPU ns per event at p1, p2 6-7 p2 workers' share of wall time waiting, not scheduled
-        echo "$p1 $p2 $base" $(awk -v n="$events" -v c1="$cpu1" -v c2="$cpu2" -v w="$wait2" -v u="$unsched2" -v t="$wall2" \
-            'BEGIN {printf "%.1f %.1f %.3f %.3f", c1 * 1e6 / n, c2 * 1e6 / n, w / t, u / t}') >>"$tmp/rounds"
+        # columns 1-4 p1, 5-8 p2, 9-12 p1w2 (events/s, CPU ns/event, waiting, not scheduled), 13 baseline
+        echo "$p1 $p2 $p1w2 $base" >>"$tmp/rounds"
     done
-    put "throughput.${backend}_p1" "$(column 1)"
-    put "throughput.${backend}_p2" "$(column 2)"
-    put "throughput.scaling_${backend}_p2_over_p1" "$(round_ratio 2 1)"
-    # Why p2 is not 2x p1: more CPU per event (the exchanges), or workers off the CPU.
-    put "throughput.${backend}_p1_cpu_ns_per_event" "$(column 4)"
-    put "throughput.${backend}_p2_cpu_ns_per_event" "$(column 5)"
-    put "throughput.${backend}_p2_over_p1_cpu_per_event" "$(round_ratio 5 4)"
-    put "throughput.${backend}_p2_waiting_share" "$(column 6)"
-    put "throughput.${backend}_p2_unscheduled_share" "$(column 7)"
+    k=1
+    for layout in p1 p2 p1w2; do
+        put "throughput.${backend}_$layout" "$(column $k)"
+        put "throughput.${backend}_${layout}_cpu_ns_per_event" "$(column $((k + 1)))"
+        if [ $layout != p1 ]; then
+            put "throughput.scaling_${backend}_${layout}_over_p1" "$(round_ratio $k 1)"
+            # Why two workers are not 2x one: more CPU per event, or workers off the CPU.
+            put "throughput.${backend}_${layout}_over_p1_cpu_per_event" "$(round_ratio $((k + 1)) 2)"
+            put "throughput.${backend}_${layout}_waiting_share" "$(column $((k + 2)))"
+            put "throughput.${backend}_${layout}_unscheduled_share" "$(column $((k + 3)))"
+        fi
+        k=$((k + 4))
+    done
     if [ $backend = rocksdb ]; then
-        put cost.baseline_eps "$(column 3)"
-        put cost.engine_rocksdb_p1_over_baseline "$(round_ratio 1 3)"
+        put cost.baseline_eps "$(column 13)"
+        put cost.engine_rocksdb_p1_over_baseline "$(round_ratio 1 13)"
     fi
 done
 "$build/bench/cost_baseline" --events 20000 --seed 3 --out "$tmp/baseline.jsonl" >/dev/null

@@ -22,11 +22,13 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 numbers = {
     "machine": ["nproc"],
-    "throughput": ["events", "memory_p1", "memory_p2", "rocksdb_p1", "rocksdb_p2",
-                   "scaling_rocksdb_p2_over_p1", "scaling_memory_p2_over_p1"]
+    "throughput": ["events"]
                   + [f"{b}_{k}" for b in ("memory", "rocksdb")
-                     for k in ("p1_cpu_ns_per_event", "p2_cpu_ns_per_event", "p2_over_p1_cpu_per_event",
-                               "p2_waiting_share", "p2_unscheduled_share")],
+                     for k in ("p1", "p2", "p1w2", "p1_cpu_ns_per_event", "p2_cpu_ns_per_event",
+                               "p1w2_cpu_ns_per_event", "p2_over_p1_cpu_per_event", "p1w2_over_p1_cpu_per_event",
+                               "p2_waiting_share", "p2_unscheduled_share", "p1w2_waiting_share",
+                               "p1w2_unscheduled_share")]
+                  + [f"scaling_{b}_{l}_over_p1" for b in ("memory", "rocksdb") for l in ("p2", "p1w2")],
     "cost": ["baseline_eps", "engine_rocksdb_p1_over_baseline", "engine_memory_p1_over_baseline"],
     "overlap": ["events"] + [f"{k}_{p}" for p in (1, 6, 30, 300) for k in ("eps", "ns_per_event", "steady_ns_per_event")]
                + ["cost_300_over_1", "whole_run_cost_300_over_1"],
