@@ -133,6 +133,7 @@ for backend in memory rocksdb; do
         [ $backend = rocksdb ] && base=$(baseline_eps)
         # columns 1-4 p1, 5-8 p2, 9-12 p1w2 (events/s, CPU ns/event, waiting, not scheduled), 13 baseline
         echo "$p1 $p2 $p1w2 $base" >>"$tmp/rounds"
+        log "  round: 1 worker $p1 | data-parallel $p2 | pipelined $p1w2 | baseline $base"
     done
     k=1
     for layout in p1 p2 p1w2; do
@@ -254,6 +255,7 @@ for _ in $(seq "$runs"); do
         ms_4n=$(cat "$tmp/engine.ms")
         echo "$eps $(awk -v a="$ms_n" -v b="$ms_4n" -v n="$overlap_events" 'BEGIN {printf "%.1f", (b - a) * 1e6 / (3 * n)}')"
     done | paste -sd' ' >>"$tmp/rounds"
+    log "  round (events/s on N, steady ns/event; 1, 6, 30, 300 panes): $(tail -1 "$tmp/rounds")"
 done
 # columns: 2k-1 whole-run events/s on N events, 2k steady ns per event, k = 1..4 for 1, 6, 30, 300 panes
 k=1
