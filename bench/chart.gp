@@ -10,7 +10,7 @@ set yrange [0:*]
 set title "Clickstream job throughput (events/s)"
 set xtics rotate by -30
 plot datafile index 0 using 0:2:xtic(1) with boxes notitle lc rgb "#3b7dd8"
-set title "Per-event cost vs window overlap (ns/event)"
+set title "Per-event cost vs window overlap (steady ns/event)"
 set xlabel "panes per window (size / slide)"
 set xtics norotate
 plot datafile index 1 using 0:2:xtic(1) with boxes notitle lc rgb "#d8773b"
