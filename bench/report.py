@@ -87,8 +87,8 @@ def table(r):
             rows.append((f"  {backend} {name}", f'worker CPU {t.get(f"{backend}_{layout}_cpu_ns_per_event")} ns/event '
                          f'(x{t.get(f"{backend}_{layout}_over_p1_cpu_per_event")} of 1 worker\'s '
                          f'{t.get(f"{backend}_p1_cpu_ns_per_event")}); waiting for work '
-                         f'{t.get(f"{backend}_{layout}_waiting_share")}, not scheduled '
-                         f'{t.get(f"{backend}_{layout}_unscheduled_share")} of their time'))
+                         f'{t.get(f"{backend}_{layout}_waiting_share")}, blocked or not scheduled '
+                         f'{t.get(f"{backend}_{layout}_blocked_or_unscheduled_share")} of their time'))
     rows += [
         ("COST baseline", f'{c.get("baseline_eps")} events/s; engine rocksdb p1 / baseline = '
                           f'{c["engine_rocksdb_p1_over_baseline"]}; same output: {c.get("output_equal")}'),

@@ -82,9 +82,11 @@ engine_eps() {
             END {if (ms > 0) {printf "%.0f\n", n * 1000 / ms; print ms > msf}}'
 }
 # Where the last engine_eps run's worker threads spent their time, summed
-# over the workers (worker.c logs it): "cpu_ms waiting_ms unscheduled_ms wall_ms".
+# over the workers (worker.c logs it): "cpu_ms waiting_ms blocked_or_unscheduled_ms wall_ms"
+# (the memory source and the null sink never block: the third is time without a CPU, and the
+# end's checkpoint).
 worker_time() {
-    sed -n 's/.*worker [0-9]*: \([0-9.]*\) ms on CPU, \([0-9.]*\) ms waiting for work, \([0-9.]*\) ms not scheduled, of \([0-9.]*\) ms.*/\1 \2 \3 \4/p' \
+    sed -n 's/.*worker [0-9]*: \([0-9.]*\) ms on CPU, \([0-9.]*\) ms waiting for work, \([0-9.]*\) ms blocked or not scheduled, of \([0-9.]*\) ms.*/\1 \2 \3 \4/p' \
         "$tmp/engine.log" | awk '{c += $1; w += $2; u += $3; t += $4} END {printf "%.1f %.1f %.1f %.1f\n", c, w, u, t}'
 }
 
@@ -114,7 +116,7 @@ baseline_eps() {
 # copy records between them); two workers, pipelined (parallelism 1,
 # workers 2: the stages run side by side, batches cross threads whole).
 # One throughput run: "events/s, the workers' CPU ns per event, and their
-# shares of wall time waiting for work and not scheduled".
+# shares of wall time waiting for work and blocked or not scheduled".
 throughput_run() {
     local eps
     eps=$(engine_eps --set generator.events="$events" --checkpoint-interval 10000 "$@") || return 1
@@ -131,7 +133,7 @@ for backend in memory rocksdb; do
         p1w2=$(throughput_run --parallelism 1 --workers 2 --set state.backend=$backend)
         base=0
         [ $backend = rocksdb ] && base=$(baseline_eps)
-        # columns 1-4 p1, 5-8 p2, 9-12 p1w2 (events/s, CPU ns/event, waiting, not scheduled), 13 baseline
+        # columns 1-4 p1, 5-8 p2, 9-12 p1w2 (events/s, CPU ns/event, waiting, blocked or not scheduled), 13 baseline
         echo "$p1 $p2 $p1w2 $base" >>"$tmp/rounds"
         log "  round: 1 worker $p1 | data-parallel $p2 | pipelined $p1w2 | baseline $base"
     done
@@ -144,7 +146,7 @@ for backend in memory rocksdb; do
             # Why two workers are not 2x one: more CPU per event, or workers off the CPU.
             put "throughput.${backend}_${layout}_over_p1_cpu_per_event" "$(round_ratio $((k + 1)) 2)"
             put "throughput.${backend}_${layout}_waiting_share" "$(column $((k + 2)))"
-            put "throughput.${backend}_${layout}_unscheduled_share" "$(column $((k + 3)))"
+            put "throughput.${backend}_${layout}_blocked_or_unscheduled_share" "$(column $((k + 3)))"
         fi
         k=$((k + 4))
     done

@@ -126,8 +126,8 @@ struct sl_worker {
     sl_task **tasks;                         /* downstream stages first */
     uint32_t n_tasks;
     /* Where its time went (logged when the job ends): on the CPU, asleep
-     * for lack of work, and the rest, when it could run but did not
-     * (other threads, or a host that lends the core elsewhere). */
+     * for lack of work, and the rest: in a blocking call, or runnable
+     * without a CPU (other threads, or a host that lends the core elsewhere). */
     int64_t started_ns, ended_ns, cpu_ns, waited_ns;
 };
 

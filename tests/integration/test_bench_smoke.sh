@@ -26,8 +26,8 @@ numbers = {
                   + [f"{b}_{k}" for b in ("memory", "rocksdb")
                      for k in ("p1", "p2", "p1w2", "p1_cpu_ns_per_event", "p2_cpu_ns_per_event",
                                "p1w2_cpu_ns_per_event", "p2_over_p1_cpu_per_event", "p1w2_over_p1_cpu_per_event",
-                               "p2_waiting_share", "p2_unscheduled_share", "p1w2_waiting_share",
-                               "p1w2_unscheduled_share")]
+                               "p2_waiting_share", "p2_blocked_or_unscheduled_share", "p1w2_waiting_share",
+                               "p1w2_blocked_or_unscheduled_share")]
                   + [f"scaling_{b}_{l}_over_p1" for b in ("memory", "rocksdb") for l in ("p2", "p1w2")],
     "cost": ["baseline_eps", "engine_rocksdb_p1_over_baseline", "engine_memory_p1_over_baseline"],
     "overlap": ["events"] + [f"{k}_{p}" for p in (1, 6, 30, 300) for k in ("eps", "ns_per_event", "steady_ns_per_event")]
