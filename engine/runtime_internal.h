@@ -129,6 +129,9 @@ struct sl_worker {
      * for lack of work, and the rest: in a blocking call, or runnable
      * without a CPU (other threads, or a host that lends the core elsewhere). */
     int64_t started_ns, ended_ns, cpu_ns, waited_ns;
+    /* the busy and waiting shares of each second, for /metrics */
+    sl_metric_handle *m_busy, *m_waiting;
+    int64_t shares_from_ns, shares_cpu_ns, shares_waited_ns;
 };
 
 struct sl_job {

@@ -73,6 +73,21 @@ static void wait_for_work(sl_worker *w, uint64_t seen, int64_t timeout_us) {
     w->waited_ns += sl_monotonic_ns() - t0;
 }
 
+#define SHARES_EVERY_NS 1000000000   /* the busy and waiting gauges cover a second */
+
+/* Publish the busy and waiting shares of the time since the last report,
+ * once that is a second: the thread's CPU clock is a system call. */
+static void report_shares(sl_worker *w) {
+    int64_t now = sl_monotonic_ns(), span = now - w->shares_from_ns;
+    if (span < SHARES_EVERY_NS) return;
+    int64_t cpu = sl_thread_cpu_ns();
+    sl_metric_set(w->m_busy, (double)(cpu - w->shares_cpu_ns) / (double)span);
+    sl_metric_set(w->m_waiting, (double)(w->waited_ns - w->shares_waited_ns) / (double)span);
+    w->shares_from_ns = now;
+    w->shares_cpu_ns = cpu;
+    w->shares_waited_ns = w->waited_ns;
+}
+
 bool sl_task_push(sl_task *t, sl_gate *g, uint32_t channel, sl_msg msg) {
     sl_worker *w = current_worker;
     if (!w) return sl_gate_push(g, channel, msg);   /* not a worker: it may block */
@@ -91,7 +106,8 @@ static void *worker_main(void *arg) {
     snprintf(name, sizeof(name), "sluice-w%u", w->index);
     pthread_setname_np(pthread_self(), name);
     current_worker = w;
-    w->started_ns = sl_monotonic_ns();
+    w->started_ns = w->shares_from_ns = sl_monotonic_ns();
+    w->shares_cpu_ns = sl_thread_cpu_ns();
     for (;;) {
         uint64_t seen = sl_doorbell_rings(&w->bell);
         int64_t now = sl_monotonic_us(), wake = now + IDLE_WAIT_US;
@@ -106,6 +122,7 @@ static void *worker_main(void *arg) {
         if (live == 0 || atomic_load(&job->failed)) break;
         if (!worked) worked = run_downstream(w, 0);
         if (!worked) wait_for_work(w, seen, wake - now);
+        report_shares(w);
     }
     w->cpu_ns = sl_thread_cpu_ns();
     w->ended_ns = sl_monotonic_ns();
@@ -160,6 +177,10 @@ sl_err sl_workers_build(sl_job *job, char *errstr, size_t errstr_size) {
         sl_worker *w = &job->workers[k];
         w->job = job;
         w->index = k;
+        char worker[16];
+        snprintf(worker, sizeof(worker), "%u", k);
+        w->m_busy = sl_metrics_get(job->metrics, "sluice_worker_busy_ratio", (const char *const[]){worker, NULL});
+        w->m_waiting = sl_metrics_get(job->metrics, "sluice_worker_waiting_ratio", (const char *const[]){worker, NULL});
         sl_doorbell_init(&w->bell);
         w->tasks = calloc(job->n_tasks, sizeof(sl_task *));
         if (!w->tasks) return sl_errf(SL_ERR_INTERNAL, errstr, errstr_size, "out of memory for the workers");

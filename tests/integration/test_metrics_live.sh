@@ -36,6 +36,14 @@ grep -q '^sluice_watermark_delay_seconds{input="file#0"} [0-9]' "$tmp/m2.txt" ||
 grep -q '^sluice_checkpoint_size_bytes [1-9]' "$tmp/m2.txt" || fail "no checkpoint size"
 grep -q '^sluice_window_firings_total{operator="page_metrics"} [1-9]' "$tmp/m2.txt" || fail "no window firings"
 grep -q '^sluice_job_up{job="clickstream"} 1$' "$tmp/m2.txt" || fail "sluice_job_up is not 1"
+# Each worker's shares of the last second: on the CPU and asleep for lack of
+# work, both in [0, 1] and together at most the whole second.
+b=$(value "$tmp/m2.txt" 'sluice_worker_busy_ratio{worker="0"}')
+w=$(value "$tmp/m2.txt" 'sluice_worker_waiting_ratio{worker="0"}')
+[ -n "$b" ] && [ -n "$w" ] || fail "no sluice_worker_busy_ratio / sluice_worker_waiting_ratio for worker 0"
+python3 -c "import sys; b, w = map(float, sys.argv[1:]); sys.exit(0 if 0 <= b <= 1.05 and 0 <= w <= 1.05 and b + w <= 1.05 and b > 0 else 1)" \
+  "$b" "$w" || fail "worker 0 shares out of range: busy $b, waiting $w"
+echo "ok: worker 0 busy $b, waiting $w of the last second"
 
 # Bad requests: JSON errors with 4xx.
 code=$(curl -s -o "$tmp/err.json" -w '%{http_code}' -X POST "$url/jobs/$id/savepoint" -d '{"directory": 5}')
