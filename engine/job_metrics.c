@@ -80,6 +80,13 @@ void sl_job_metrics_init(sl_job *job) {
     }
 }
 
+void sl_job_metrics_worker(sl_job *job, sl_worker *w) {
+    char worker[16];
+    snprintf(worker, sizeof(worker), "%u", w->index);
+    w->m_busy = get1(job->metrics, "sluice_worker_busy_ratio", worker);
+    w->m_waiting = get1(job->metrics, "sluice_worker_waiting_ratio", worker);
+}
+
 void sl_job_metrics_free(sl_job *job) {
     free(job->jm);
     job->jm = NULL;

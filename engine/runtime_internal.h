@@ -216,6 +216,7 @@ void sl_coordinator_source_finished(sl_job *job, bool reached_end);
 /* job_metrics.c: series handles created once the graph is built; updates per batch. */
 void sl_job_metrics_init(sl_job *job);
 void sl_job_metrics_free(sl_job *job);
+void sl_job_metrics_worker(sl_job *job, sl_worker *w);                /* its busy and waiting gauges */
 void sl_job_metrics_batch(sl_task *t, int from, const sl_batch *b);   /* b leaves chain position from */
 void sl_job_metrics_sink_input(sl_task *t, const sl_batch *b);        /* b reaches a sink */
 void sl_job_metrics_source_watermark(sl_task *t, int64_t wm);

@@ -77,8 +77,8 @@ static void wait_for_work(sl_worker *w, uint64_t seen, int64_t timeout_us) {
 
 /* Publish the busy and waiting shares of the time since the last report,
  * once that is a second: the thread's CPU clock is a system call. */
-static void report_shares(sl_worker *w) {
-    int64_t now = sl_monotonic_ns(), span = now - w->shares_from_ns;
+static void report_shares(sl_worker *w, int64_t now) {
+    int64_t span = now - w->shares_from_ns;
     if (span < SHARES_EVERY_NS) return;
     int64_t cpu = sl_thread_cpu_ns();
     sl_metric_set(w->m_busy, (double)(cpu - w->shares_cpu_ns) / (double)span);
@@ -122,7 +122,7 @@ static void *worker_main(void *arg) {
         if (live == 0 || atomic_load(&job->failed)) break;
         if (!worked) worked = run_downstream(w, 0);
         if (!worked) wait_for_work(w, seen, wake - now);
-        report_shares(w);
+        report_shares(w, now * 1000);   /* the pass's start: close enough for a one-second share */
     }
     w->cpu_ns = sl_thread_cpu_ns();
     w->ended_ns = sl_monotonic_ns();
@@ -148,28 +148,15 @@ static void assign(sl_worker *w, sl_task *t) {
 
 /* The `workers` setting (checked by sl_job_new): 0 or up to the widest
  * stage is one worker per subtask index; more than that pipelines the
- * stages (see shared_worker_for). */
+ * stages (see sl_workers_build). */
 static uint32_t worker_count(const sl_job *job) {
     uint32_t widest = widest_stage(job);
     return job->workers_wanted > widest ? job->workers_wanted : widest;
 }
 
-/* Which shared worker runs each task. With one worker per subtask index,
- * subtask i of every stage runs on worker i: the keyed exchanges are the
- * only traffic between threads. With more workers than subtasks (pipelined),
- * the tasks are dealt in turn, from the last stage back to the sources, so
- * that consecutive stages land on different workers and run side by side;
- * a batch then crosses threads whole, without the exchanges' copies. With
- * parallelism 1 and 2 workers: the Top-N and the session stage on one, the
- * page stage and the source on the other. */
-static sl_worker *shared_worker_for(sl_job *job, uint32_t shared, uint32_t subtask, uint32_t *dealt) {
-    if (shared == widest_stage(job)) return &job->workers[subtask % shared];
-    return &job->workers[(*dealt)++ % shared];
-}
-
 sl_err sl_workers_build(sl_job *job, char *errstr, size_t errstr_size) {
     const sl_stage *sources = &job->stages[0];
-    uint32_t shared = worker_count(job), own = sources->source->own_thread ? sources->parallelism : 0, dealt = 0;
+    uint32_t shared = worker_count(job), own = sources->source->own_thread ? sources->parallelism : 0;
     job->n_workers = shared + own;
     job->workers = calloc(job->n_workers, sizeof(sl_worker));
     if (!job->workers) return sl_errf(SL_ERR_INTERNAL, errstr, errstr_size, "out of memory for the workers");
@@ -177,18 +164,26 @@ sl_err sl_workers_build(sl_job *job, char *errstr, size_t errstr_size) {
         sl_worker *w = &job->workers[k];
         w->job = job;
         w->index = k;
-        char worker[16];
-        snprintf(worker, sizeof(worker), "%u", k);
-        w->m_busy = sl_metrics_get(job->metrics, "sluice_worker_busy_ratio", (const char *const[]){worker, NULL});
-        w->m_waiting = sl_metrics_get(job->metrics, "sluice_worker_waiting_ratio", (const char *const[]){worker, NULL});
+        sl_job_metrics_worker(job, w);
         sl_doorbell_init(&w->bell);
         w->tasks = calloc(job->n_tasks, sizeof(sl_task *));
         if (!w->tasks) return sl_errf(SL_ERR_INTERNAL, errstr, errstr_size, "out of memory for the workers");
     }
+    /* Which shared worker runs each task. With one worker per subtask index,
+     * subtask i of every stage runs on worker i: the keyed exchanges are the
+     * only traffic between threads. With more workers than subtasks
+     * (pipelined), the tasks are dealt in turn, from the last stage back to
+     * the sources, so that consecutive stages land on different workers and
+     * run side by side; a batch then crosses threads whole, without the
+     * exchanges' copies. With parallelism 1 and 2 workers: the Top-N and the
+     * session stage on one, the page stage and the source on the other. */
+    bool pipelined = shared > widest_stage(job);
+    uint32_t dealt = 0;
     for (int s = (int)job->n_stages - 1; s >= 0; s--)
-        for (uint32_t i = 0; i < job->stages[s].parallelism; i++)
-            assign(s == 0 && own ? &job->workers[shared + i] : shared_worker_for(job, shared, i, &dealt),
-                   &job->stages[s].tasks[i]);
+        for (uint32_t i = 0; i < job->stages[s].parallelism; i++) {
+            uint32_t k = s == 0 && own ? shared + i : pipelined ? dealt++ % shared : i % shared;
+            assign(&job->workers[k], &job->stages[s].tasks[i]);
+        }
     sl_doorbell *producers[SL_MAX_KEY_GROUPS + 1];
     for (uint32_t s = 1; s < job->n_stages; s++) {
         sl_stage *up = &job->stages[s - 1];
