@@ -66,3 +66,10 @@ uint32_t sl_hash_index_find(const sl_hash_index *h, uint64_t key) {
     }
     return UINT32_MAX;
 }
+
+__attribute__((noipa)) void sl_hash_index_prefetch(const sl_hash_index *h, uint64_t key) {
+    if (!h->cap) return;
+    uint32_t s = slot_of(key, h->cap);
+    __builtin_prefetch(&h->keys[s]);
+    __builtin_prefetch(&h->values[s]);
+}

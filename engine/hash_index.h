@@ -23,5 +23,8 @@ void sl_hash_index_clear(sl_hash_index *h);
 uint32_t sl_hash_index_upsert(sl_hash_index *h, uint64_t key, bool *inserted);
 /* The index of key, or UINT32_MAX. */
 uint32_t sl_hash_index_find(const sl_hash_index *h, uint64_t key);
+/* Start loading the slot where key's search begins (for a find or upsert
+ * soon after: a loop over many keys hides the cache misses this way). */
+void sl_hash_index_prefetch(const sl_hash_index *h, uint64_t key);
 
 #endif

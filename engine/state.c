@@ -355,6 +355,13 @@ void sl_state_foreach_in_namespace(sl_state *s, int64_t ns, sl_state_visit_fn cb
         sl_state_ns_slot *slot = sl_state_cache_slot(s, ns);
         for (sl_state_entry *e = slot ? slot->head : NULL, *next; e; e = next) {
             next = e->ns_next;
+            /* The list is a chain of cache misses: the entry after next
+             * (whose address next holds, loaded one step ago) starts
+             * loading now, while cb works on this one. */
+            if (next && next->ns_next) {
+                __builtin_prefetch(next->ns_next);
+                __builtin_prefetch(sl_state_entry_value(s, next->ns_next));
+            }
             e->dirty = true;
             if (cb(sl_state_entry_key(s, e), e->key_len, e->key_hash,
                    sl_state_entry_value(s, e), opaque))

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine/hash_index.h"
+#include "engine/prefetch.h"
 
 /* Where a session's oldest pane in the window starts it. */
 typedef struct session_start {
@@ -12,19 +13,20 @@ typedef struct session_start {
     uint32_t entry_page;              /* page number */
 } session_start;
 
-/* The pages a session's panes in the window visited, each with the number of
- * those panes: a dense array (the hot loop of a duration change walks it)
- * and an open-addressing index page -> position + 1 (0: empty slot). */
-typedef struct page_count {
-    uint32_t id, panes;
-} page_count;
-
+/* The pages a session's panes in the window visited, each with the number
+ * of those panes. With many panes per window nearly every session's
+ * aggregate is out of the CPU caches when its panes enter and leave, and
+ * memory traffic, not work, is the cost: so the set is two small dense
+ * arrays in one block -- page numbers (what a duration change walks) and
+ * their pane counts -- searched linearly, with no hash slots to load. A
+ * search costs O(pages of the session), as the duration change that
+ * usually follows it does anyway. */
 typedef struct page_counts {
-    page_count *pages;
+    uint32_t *ids;                    /* [cap] page numbers, then [cap] pane counts */
     uint32_t n, cap;
-    uint32_t *slots;
-    uint32_t slot_mask;               /* slots has slot_mask + 1 entries (0: none yet) */
 } page_counts;
+
+static uint32_t *pane_counts(const page_counts *c) { return c->ids + c->cap; }
 
 /* A session's panes in the window are not kept here (the caller holds
  * them, and names the new oldest when one leaves): only their two ends. */
@@ -71,8 +73,7 @@ sl_session_agg *sl_session_agg_new(void) {
 }
 
 static void session_free(session *s) {
-    free(s->pages.pages);
-    free(s->pages.slots);
+    free(s->pages.ids);
 }
 
 static void free_sessions(sl_session_agg *a) {
@@ -134,54 +135,33 @@ static uint32_t page_number(sl_session_agg *a, uint64_t hash) {
 
 /* ---- a session's page counts ---- */
 
-static uint32_t slot_home(const page_counts *c, uint32_t page) { return (page * 0x9E3779B1u) & c->slot_mask; }
-
-/* The slot that holds page, or the empty slot where it would go. */
-static uint32_t slot_of(const page_counts *c, uint32_t page) {
-    uint32_t i = slot_home(c, page);
-    while (c->slots[i] && c->pages[c->slots[i] - 1].id != page) i = (i + 1) & c->slot_mask;
-    return i;
+/* Position of page in the set, or c->n. */
+static uint32_t counts_find(const page_counts *c, uint32_t page) {
+    uint32_t k = 0;
+    while (k < c->n && c->ids[k] != page) k++;
+    return k;
 }
 
-static void reindex(page_counts *c, uint32_t n_slots) {
-    free(c->slots);
-    c->slots = calloc(n_slots, sizeof(uint32_t));
-    if (!c->slots) abort();
-    c->slot_mask = n_slots - 1;
-    for (uint32_t k = 0; k < c->n; k++) c->slots[slot_of(c, c->pages[k].id)] = k + 1;
-}
-
-/* Position of page in pages, appending it with a count of 0 when absent. */
+/* Position of page, appending it with a count of 0 when absent. */
 static uint32_t counts_find_or_add(page_counts *c, uint32_t page) {
-    if (2 * (c->n + 1) > c->slot_mask + 1 || !c->slots) reindex(c, c->slots ? 2 * (c->slot_mask + 1) : 16);
-    uint32_t i = slot_of(c, page);
-    if (c->slots[i]) return c->slots[i] - 1;
+    uint32_t k = counts_find(c, page);
+    if (k < c->n) return k;
     if (c->n == c->cap) {
+        uint32_t old = c->cap;
         c->cap = c->cap ? 2 * c->cap : 8;
-        c->pages = grow(c->pages, c->cap, sizeof(page_count));
+        c->ids = grow(c->ids, 2 * c->cap, sizeof(uint32_t));
+        memmove(c->ids + c->cap, c->ids + old, old * sizeof(uint32_t));   /* the counts move up */
     }
-    c->pages[c->n] = (page_count){page, 0};
-    c->slots[i] = ++c->n;
-    return c->n - 1;
+    c->ids[c->n] = page;
+    pane_counts(c)[c->n] = 0;
+    return c->n++;
 }
 
-/* Take out the page at position k: close its slot's gap (backward shift:
- * move back every later entry of the probe run whose home does not lie
- * cyclically in (gap, j]), then move the last page into position k. */
+/* Take out the page at position k: the last one takes its place. */
 static void counts_remove(page_counts *c, uint32_t k) {
-    uint32_t gap = slot_of(c, c->pages[k].id);
-    for (uint32_t j = (gap + 1) & c->slot_mask; c->slots[j]; j = (j + 1) & c->slot_mask) {
-        uint32_t home = slot_home(c, c->pages[c->slots[j] - 1].id);
-        bool stays = gap <= j ? (gap < home && home <= j) : (gap < home || home <= j);
-        if (stays) continue;
-        c->slots[gap] = c->slots[j];
-        gap = j;
-    }
-    c->slots[gap] = 0;
     uint32_t last = --c->n;
-    if (k == last) return;
-    c->slots[slot_of(c, c->pages[last].id)] = k + 1;
-    c->pages[k] = c->pages[last];
+    c->ids[k] = c->ids[last];
+    pane_counts(c)[k] = pane_counts(c)[last];
 }
 
 /* ---- contributions ---- */
@@ -197,17 +177,16 @@ static contribution contribution_of(const session *s) {
  * page of the set from the old duration to the new one. */
 static void count_page(sl_session_agg *a, session *s, uint32_t page, int delta, const contribution *old) {
     page_counts *c = &s->pages;
-    uint32_t k;
     if (delta > 0) {
-        k = counts_find_or_add(c, page);
-        if (c->pages[k].panes++) return;
+        uint32_t k = counts_find_or_add(c, page);
+        if (pane_counts(c)[k]++) return;
         a->on_page[page]++;
         a->duration[page] += old->duration;
         return;
     }
-    if (!c->n || !c->slots[k = slot_of(c, page)]) return;   /* not counted: nothing to take out */
-    k = c->slots[k] - 1;
-    if (--c->pages[k].panes) return;
+    uint32_t k = counts_find(c, page);
+    if (k == c->n) return;   /* not counted: nothing to take out */
+    if (--pane_counts(c)[k]) return;
     a->on_page[page]--;
     a->duration[page] -= old->duration;
     counts_remove(c, k);
@@ -220,8 +199,8 @@ static void settle(sl_session_agg *a, const session *s, const contribution *old)
     int64_t d = now.duration - old->duration;
     if (d) {
         int64_t *duration = a->duration;
-        const page_count *pages = s->pages.pages;
-        for (uint32_t k = 0; k < s->pages.n; k++) duration[pages[k].id] += d;
+        const uint32_t *ids = s->pages.ids;
+        for (uint32_t k = 0; k < s->pages.n; k++) duration[ids[k]] += d;
     }
     if (old->on) {
         a->entries[old->entry_page]--;
@@ -296,6 +275,29 @@ void sl_session_agg_leave(sl_session_agg *a, uint64_t session_hash, const sl_ses
         a->live--;
         compact(a);
     }
+}
+
+/* ---- prefetching ---- */
+
+static const session *known_session(const sl_session_agg *a, uint64_t session_hash) {
+    uint32_t i = sl_hash_index_find(&a->session_index, session_hash);
+    return i == UINT32_MAX ? NULL : &a->sessions[i];
+}
+
+SL_PREFETCH_EXTERN void sl_session_agg_prefetch_slot(const sl_session_agg *a, uint64_t session_hash) {
+    sl_hash_index_prefetch(&a->session_index, session_hash);
+}
+
+SL_PREFETCH_EXTERN void sl_session_agg_prefetch_session(const sl_session_agg *a, uint64_t session_hash) {
+    const session *s = known_session(a, session_hash);
+    if (s) sl_prefetch_lines(s, sizeof(*s));
+}
+
+/* Searches and a duration change walk the page numbers; a count changes
+ * one or two pane counts, found when they are. */
+SL_PREFETCH_EXTERN void sl_session_agg_prefetch_pages(const sl_session_agg *a, uint64_t session_hash) {
+    const session *s = known_session(a, session_hash);
+    if (s) sl_prefetch_lines(s->pages.ids, s->pages.n * sizeof(uint32_t));
 }
 
 void sl_session_agg_foreach_page(const sl_session_agg *a,

@@ -52,6 +52,17 @@ void sl_session_agg_enter(sl_session_agg *a, uint64_t session_hash, const sl_ses
 void sl_session_agg_leave(sl_session_agg *a, uint64_t session_hash, const sl_session_pane_entry *e,
                           const sl_session_pane_entry *next);
 
+/* Prefetching, for a loop over many sessions: a session's enter or leave
+ * misses the CPU caches several times (its index slot, its aggregate, its
+ * page counts, each found through the one before), and with many panes per
+ * window nearly every session misses. A loop that calls these in order,
+ * some sessions apart, for the sessions it will enter or leave later keeps
+ * those misses in flight while it works on earlier ones. Each step reads
+ * only what the step before loaded. */
+void sl_session_agg_prefetch_slot(const sl_session_agg *a, uint64_t session_hash);
+void sl_session_agg_prefetch_session(const sl_session_agg *a, uint64_t session_hash);
+void sl_session_agg_prefetch_pages(const sl_session_agg *a, uint64_t session_hash);
+
 /* The partial sums of one page over the sessions in the window. */
 typedef struct sl_session_page_sums {
     uint64_t page_hash;

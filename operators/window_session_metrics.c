@@ -29,6 +29,7 @@
 #include "engine/hash_index.h"
 #include "engine/metrics.h"
 #include "engine/operator.h"
+#include "engine/prefetch.h"
 #include "engine/state.h"
 #include "operators/session_records.h"
 #include "operators/session_window_agg.h"
@@ -54,6 +55,20 @@ typedef struct session_acc {
     uint64_t *pages;                  /* kept across firings: no allocation in steady state */
 } session_acc;
 
+/* A session queued for a slide, with what its visit passed. */
+typedef struct queued_session {
+    const void *key;
+    size_t key_len;
+    uint64_t hash;
+    sl_session_records *records;
+} queued_session;
+
+/* Sessions in flight in a slide visit (see visit_slide), and how far
+ * behind the newest the two later prefetch steps run. */
+#define SLIDE_QUEUE 12
+#define SLIDE_STEP_SESSION 4
+#define SLIDE_STEP_PAGES 8
+
 typedef struct session_metrics {
     sl_operator_ctx *ctx;
     sl_window_core core;
@@ -66,6 +81,8 @@ typedef struct session_metrics {
     sl_key_list removals;             /* sessions left without records, removed after a visit */
     int64_t firing_start, firing_end;
     sl_emitter *firing_out;
+    queued_session slide_queue[SLIDE_QUEUE];
+    uint64_t queued;                  /* sessions queued in this slide visit */
     /* scratch for merging */
     sl_hash_index session_index;
     session_acc *accs;
@@ -166,8 +183,11 @@ static void prune(session_metrics *m, sl_session_records *s, int64_t from, const
     if (sl_session_records_empty(s)) sl_key_list_add(&m->removals, key_hash, key, key_len);
 }
 
+static void drain_slides(session_metrics *m);
+
 static void visit_sessions(session_metrics *m, sl_state_visit_fn visit) {
     sl_state_foreach_in_namespace(m->sessions, 0, visit, m);
+    drain_slides(m);
     for (uint32_t i = 0; i < m->removals.n; i++)
         sl_state_remove(m->sessions, m->removals.items[i].hash, sl_key_list_key(&m->removals, i),
                         m->removals.items[i].len, 0);
@@ -310,11 +330,60 @@ static void slide_session(session_metrics *m, uint64_t key_hash, sl_session_reco
     sl_session_records_drop_before(s, drop_below);
 }
 
+static void slide_queued(session_metrics *m, const queued_session *q) {
+    slide_session(m, q->hash, q->records);
+    prune(m, q->records, INT64_MIN, q->key, q->key_len, q->hash);   /* only removes the session when empty */
+}
+
+/* Start loading the records a slide of s reads: the oldest (which may
+ * leave) with the one after it and its pages, the newest two (the search
+ * for those that enter) and the end of the page log. */
+SL_PREFETCH_INLINE void prefetch_records(const sl_session_records *s) {
+    if (sl_session_records_empty(s)) return;
+    __builtin_prefetch(&s->records[s->head]);
+    __builtin_prefetch(&s->records[s->head + 1]);
+    __builtin_prefetch(&s->pages[s->page_head]);
+    __builtin_prefetch(&s->records[s->n - 1]);
+    if (s->n >= 2) __builtin_prefetch(&s->records[s->n - 2]);
+    __builtin_prefetch(&s->pages[s->n_pages - 1]);
+}
+
+/* At a firing with many panes per window nearly every session misses the
+ * CPU caches several times over (its state entry, its records written a
+ * window ago, its running aggregate, that aggregate's page counts), so the
+ * visit is bound by memory latency, not by work. It is software-pipelined:
+ * a session with something to do is queued, and its loads are started in
+ * steps as later sessions are queued behind it -- records and index slot
+ * at once, its aggregate SLIDE_STEP_SESSION sessions later, that
+ * aggregate's pages SLIDE_STEP_PAGES later -- and it is slid when it
+ * reaches the front, SLIDE_QUEUE sessions later, with its data loaded.
+ * drain_slides() slides the rest. The order of slides does not matter:
+ * each changes only its own session's contribution. */
 static int visit_slide(const void *key, size_t key_len, uint64_t key_hash, void *value, void *opaque) {
     session_metrics *m = opaque;
-    slide_session(m, key_hash, value);
-    prune(m, value, INT64_MIN, key, key_len, key_hash);   /* only removes the session when empty */
+    sl_session_records *s = value;
+    int64_t drop_below = m->firing_start > m->horizon ? m->firing_start : m->horizon;
+    if (s->oldest >= drop_below && s->newest < enter_from(m)) {   /* nothing leaves, enters or goes */
+        prune(m, s, INT64_MIN, key, key_len, key_hash);
+        return 0;
+    }
+    queued_session *slot = &m->slide_queue[m->queued % SLIDE_QUEUE];
+    if (m->queued >= SLIDE_QUEUE) slide_queued(m, slot);
+    *slot = (queued_session){key, key_len, key_hash, s};
+    prefetch_records(s);
+    sl_session_agg_prefetch_slot(m->agg, key_hash);
+    m->queued++;
+    if (m->queued > SLIDE_STEP_SESSION)
+        sl_session_agg_prefetch_session(m->agg, m->slide_queue[(m->queued - 1 - SLIDE_STEP_SESSION) % SLIDE_QUEUE].hash);
+    if (m->queued > SLIDE_STEP_PAGES)
+        sl_session_agg_prefetch_pages(m->agg, m->slide_queue[(m->queued - 1 - SLIDE_STEP_PAGES) % SLIDE_QUEUE].hash);
     return 0;
+}
+
+static void drain_slides(session_metrics *m) {
+    uint64_t from = m->queued > SLIDE_QUEUE ? m->queued - SLIDE_QUEUE : 0;
+    for (uint64_t i = from; i < m->queued; i++) slide_queued(m, &m->slide_queue[i % SLIDE_QUEUE]);
+    m->queued = 0;
 }
 
 static void emit_page_sums(const sl_session_page_sums *s, void *opaque) {
