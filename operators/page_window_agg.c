@@ -21,6 +21,8 @@ typedef struct user_multiset {
     uint32_t zero_panes;
 } user_multiset;
 
+static uint32_t home_slot(const user_multiset *s, uint64_t hash) { return (uint32_t)hash & (s->cap - 1); }
+
 typedef struct page_entry {
     uint64_t page_hash;
     uint32_t panes;              /* panes in the window with a value for the page */
@@ -29,11 +31,23 @@ typedef struct page_entry {
     user_multiset users;
 } page_entry;
 
+/* One user entering or leaving one page's multiset, not yet counted. */
+typedef struct user_move {
+    uint32_t page;               /* index in pages[] */
+    bool enters;
+    uint64_t hash;
+} user_move;
+
+/* Moves wait in a queue of this many before they are counted (see queue_move). */
+#define USER_MOVES 256
+
 struct sl_page_agg {
     sl_hash_index index;         /* page hash -> pages[] */
     page_entry *pages;
     uint32_t n_pages, cap_pages;
     sl_hll *scratch;             /* for estimates above the exact limit */
+    user_move moves[USER_MOVES];
+    uint32_t n_moves;
 };
 
 sl_page_agg *sl_page_agg_new(void) {
@@ -79,7 +93,7 @@ static void multiset_add(uint64_t hash, void *opaque) {
         return;
     }
     if (2 * (s->used + 1) > s->cap) multiset_grow(s);
-    uint32_t i = (uint32_t)hash & (s->cap - 1);
+    uint32_t i = home_slot(s, hash);
     while (s->slots[i].key && s->slots[i].key != hash) i = (i + 1) & (s->cap - 1);
     if (!s->slots[i].key) {
         s->slots[i].key = hash;
@@ -115,6 +129,46 @@ static void multiset_remove(uint64_t hash, void *opaque) {
     if (s->slots[i].key && --s->slots[i].panes == 0) multiset_delete_at(s, i);
 }
 
+/* ---- moving users in batches ----
+ *
+ * With many panes per window the pages' multisets outgrow the CPU caches
+ * and nearly every add or remove misses, while a pane brings only a few
+ * users per page. So the users of every page of a pane queue up, each
+ * one's slot is prefetched as it joins, and they are counted a whole
+ * queue at a time: the misses overlap instead of following one another.
+ * Moves are counted in the order they came, and before anything reads a
+ * multiset. */
+
+static void count_moves(sl_page_agg *a) {
+    for (uint32_t i = 0; i < a->n_moves; i++) {
+        const user_move *mv = &a->moves[i];
+        (mv->enters ? multiset_add : multiset_remove)(mv->hash, &a->pages[mv->page].users);
+    }
+    a->n_moves = 0;
+}
+
+typedef struct move_batch {
+    sl_page_agg *a;
+    uint32_t page;
+    bool enters;
+} move_batch;
+
+static void queue_move(uint64_t hash, void *opaque) {
+    const move_batch *b = opaque;
+    sl_page_agg *a = b->a;
+    const user_multiset *s = &a->pages[b->page].users;
+    if (s->cap) __builtin_prefetch(&s->slots[home_slot(s, hash)]);
+    a->moves[a->n_moves++] = (user_move){b->page, b->enters, hash};
+    if (a->n_moves == USER_MOVES) count_moves(a);
+}
+
+/* Queue every user of a pane's sketch of page p; false (nothing queued)
+ * when the sketch is not exact. */
+static bool queue_users(sl_page_agg *a, const page_entry *p, const sl_hll *users, bool enters) {
+    move_batch b = {a, (uint32_t)(p - a->pages), enters};
+    return sl_hll_foreach_exact(users, queue_move, &b);
+}
+
 static uint64_t multiset_distinct(const user_multiset *s) { return s->used + (s->zero_panes ? 1u : 0u); }
 
 /* ---- pages ---- */
@@ -139,7 +193,7 @@ void sl_page_agg_enter(sl_page_agg *a, uint64_t page_hash, const uint64_t counts
     page_entry *p = page_for(a, page_hash);
     p->panes++;
     for (int t = 0; t < SL_PAGE_AGG_COUNTS; t++) p->counts[t] += (int64_t)counts[t];
-    if (!sl_hll_foreach_exact(users, multiset_add, &p->users)) p->dense_panes++;
+    if (!queue_users(a, p, users, true)) p->dense_panes++;
 }
 
 void sl_page_agg_leave(sl_page_agg *a, uint64_t page_hash, const uint64_t counts[SL_PAGE_AGG_COUNTS],
@@ -149,7 +203,7 @@ void sl_page_agg_leave(sl_page_agg *a, uint64_t page_hash, const uint64_t counts
     page_entry *p = &a->pages[i];
     p->panes--;
     for (int t = 0; t < SL_PAGE_AGG_COUNTS; t++) p->counts[t] -= (int64_t)counts[t];
-    if (!sl_hll_foreach_exact(users, multiset_remove, &p->users)) p->dense_panes--;
+    if (!queue_users(a, p, users, false)) p->dense_panes--;
 }
 
 /* What merging the panes' sketches would count: exact up to the limit, else
@@ -165,6 +219,7 @@ static uint64_t distinct_users(sl_page_agg *a, const user_multiset *s) {
 }
 
 void sl_page_agg_foreach(sl_page_agg *a, void (*cb)(const sl_page_window_sums *sums, void *opaque), void *opaque) {
+    count_moves(a);
     for (uint32_t i = 0; i < a->n_pages; i++) {
         const page_entry *p = &a->pages[i];
         if (!p->panes) continue;
