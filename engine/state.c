@@ -235,6 +235,7 @@ static void sl_state_evict_if_full(sl_state *s) {
     if (!s->b->vt->evicts || s->count <= limit) return;
     size_t target = limit - limit / 8;
     size_t victims = s->count - target;
+    sl_state_cache_second_chance(s, victims);
     sl_state_entry *e = s->lru.lru_prev;
     for (size_t i = 0; i < victims; i++, e = e->lru_prev)
         if (e->dirty) sl_state_store_put(s, e);

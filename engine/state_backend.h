@@ -25,6 +25,7 @@ typedef struct sl_state_entry {
     int64_t ns;
     uint32_t key_len, key_cap;
     bool dirty;       /* changed since the store last saw it */
+    bool referenced;  /* read since the eviction clock last passed it (only when the backend evicts) */
     bool in_store;    /* the store may hold this (key, ns): removal must reach it */
 } sl_state_entry;
 
@@ -44,7 +45,7 @@ struct sl_state {
 
     sl_state_entry **buckets;
     size_t nbuckets, count;
-    sl_state_entry lru;               /* sentinel: lru.lru_next is the most recent */
+    sl_state_entry lru;               /* sentinel: lru.lru_next is the newest (inserted or given a second chance) */
     sl_state_ns_slot *slots;
     size_t nslots, slots_cap;
     sl_state_entry *free_list;        /* recycled entry blocks (hnext-linked) */
@@ -152,7 +153,7 @@ sl_err sl_state_seal_verify(const char *dir, char *errstr, size_t errstr_size);
 
 sl_state_entry *sl_state_cache_find(sl_state *s, uint64_t key_hash, const void *key,
                                     size_t key_len, int64_t ns);
-/* A new entry (value bytes uninitialised), linked into hash, namespace and LRU. */
+/* A new entry (value bytes uninitialised), linked into hash, namespace and eviction list. */
 sl_state_entry *sl_state_cache_insert(sl_state *s, uint64_t key_hash, const void *key,
                                       size_t key_len, int64_t ns);
 /* Unlink e, destroy its value, keep the block for reuse. */
@@ -160,7 +161,9 @@ void sl_state_cache_drop(sl_state *s, sl_state_entry *e);
 /* Drop every cached entry of namespace ns at once (one slot removal, buckets
  * prefetched ahead): what removing a pane does, at every pane's end. */
 void sl_state_cache_drop_namespace(sl_state *s, int64_t ns);
-void sl_state_cache_touch(sl_state *s, sl_state_entry *e);   /* most recently used */
+void sl_state_cache_touch(sl_state *s, sl_state_entry *e);   /* read: spare it at the next eviction */
+/* Make the `victims` oldest entries unreferenced ones (see state_cache.c). */
+void sl_state_cache_second_chance(sl_state *s, size_t victims);
 void sl_state_cache_clear(sl_state *s);                      /* drop every entry */
 void sl_state_cache_free(sl_state *s);                       /* clear and free the tables */
 /* Index of the first namespace slot with ns >= from (nslots when none). */

@@ -1,9 +1,10 @@
-/* state_cache.c -- the write-back cache of one named state: hash table, namespace index, LRU.
+/* state_cache.c -- the write-back cache of one named state: hash table, namespace index, eviction clock.
  *
  * Every cached entry is in three structures: a chained hash table on
  * (key, ns) for sl_state_get, the entry list of its namespace (slots sorted
  * by ns) so that namespace visits and removals touch only that namespace, and
- * -- when the backend evicts -- an LRU list. Entry blocks are recycled
+ * -- when the backend evicts -- a list in insertion order that the
+ * eviction clock walks (see sl_state_cache_touch). Entry blocks are recycled
  * through a free list, so a steady state of evictions and new keys does not
  * call malloc. */
 #include <stdio.h>
@@ -103,10 +104,30 @@ static void sl_state_lru_push_front(sl_state *s, sl_state_entry *e) {
     s->lru.lru_next = e;
 }
 
+/* Eviction is CLOCK (second chance), not strict LRU: a read only marks
+ * the entry, where moving it to the front of the list would write its two
+ * neighbours -- two more cache misses on every read of a large state.
+ * Before an eviction, marked entries among the oldest are unmarked and
+ * moved to the front until the oldest `victims` are all unmarked. */
 void sl_state_cache_touch(sl_state *s, sl_state_entry *e) {
-    if (!s->b->vt->evicts || s->lru.lru_next == e) return;
-    sl_state_lru_unlink(e);
-    sl_state_lru_push_front(s, e);
+    (void)s;
+    e->referenced = true;
+}
+
+void sl_state_cache_second_chance(sl_state *s, size_t victims) {
+    size_t found = 0;
+    /* Every entry is passed at most twice (marked, then unmarked at the
+     * front), and victims < s->count: the walk ends within the list. */
+    for (sl_state_entry *e = s->lru.lru_prev, *newer; found < victims && e != &s->lru; e = newer) {
+        newer = e->lru_prev;
+        if (!e->referenced) {
+            found++;
+            continue;
+        }
+        e->referenced = false;
+        sl_state_lru_unlink(e);
+        sl_state_lru_push_front(s, e);
+    }
 }
 
 static sl_state_entry *sl_state_block(sl_state *s, size_t key_len) {
@@ -143,6 +164,9 @@ sl_state_entry *sl_state_cache_insert(sl_state *s, uint64_t key_hash, const void
     slot->head = e;
     slot->count++;
 
+    /* Marked: the entry a get inserts is the one it returns, and the
+     * eviction that follows must not take it. */
+    e->referenced = true;
     if (s->b->vt->evicts) sl_state_lru_push_front(s, e);
     s->count++;
     return e;
@@ -160,7 +184,7 @@ static void sl_state_ns_unlink(sl_state *s, sl_state_entry *e) {
     }
 }
 
-/* Out of the hash table and the LRU, destroyed and recycled; the caller
+/* Out of the hash table and the eviction list, destroyed and recycled; the caller
  * takes it out of its namespace list. */
 static void sl_state_release(sl_state *s, sl_state_entry *e) {
     sl_state_entry **pp = &s->buckets[sl_state_bucket(s, e->key_hash, e->ns)];

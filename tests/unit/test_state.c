@@ -17,6 +17,7 @@
 
 #include "engine/keygroup.h"
 #include "engine/state.h"
+#include "engine/state_backend.h"   /* sl_state_cache_find: is a key cached? */
 
 /* ---- value types ---- */
 
@@ -545,12 +546,41 @@ static void test_unknown_kind(void **state) {
     cmocka_unit_test_prestate(test_rescale_split, kind),        \
     cmocka_unit_test_prestate(test_corrupt_snapshot, kind)
 
+static bool is_cached(sl_state *s, int i, int64_t ns) {
+    key k = key_of(i);
+    return sl_state_cache_find(s, k.hash, k.s, k.len, ns) != NULL;
+}
+
+/* Eviction is CLOCK: the oldest unread entries go first, and an entry read
+ * since the clock last passed gets a second chance. Values survive either way. */
+static void test_rocksdb_eviction_spares_read_entries(void **state) {
+    (void)state;
+    sl_state_backend *b = open_backend("rocksdb", 64);
+    sl_state *s = sl_state_declare(b, "counts", &counter_ops);
+    for (int i = 0; i < 65; i++) put_counter(s, i, 0);
+    /* 65 > 64: an eighth goes. Every entry was new (marked) when the clock
+     * first came round, so the first pass is in insertion order: 0..8. */
+    for (int i = 0; i <= 8; i++) assert_false(is_cached(s, i, 0));
+    for (int i = 9; i < 65; i++) assert_true(is_cached(s, i, 0));
+    assert_non_null(get_counter(s, 12, 0, false));   /* read: marked */
+    for (int i = 65; i < 74; i++) put_counter(s, i, 0);
+    /* The second eviction takes the next nine unmarked from the oldest end,
+     * passing over 12, which moves to the newest end unmarked. */
+    assert_true(is_cached(s, 12, 0));
+    for (int i = 9; i <= 18; i++)
+        if (i != 12) assert_false(is_cached(s, i, 0));
+    assert_true(is_cached(s, 19, 0));
+    for (int i = 0; i < 74; i++) assert_counter(s, i, 0);   /* evicted values are read back */
+    sl_state_backend_close(b);
+}
+
 int main(void) {
     static char memory[] = "memory", rocksdb[] = "rocksdb";
     const struct CMUnitTest tests[] = {
         SL_STATE_TESTS_FOR(memory),
         SL_STATE_TESTS_FOR(rocksdb),
         cmocka_unit_test(test_rocksdb_snapshot_hardlinks),
+        cmocka_unit_test(test_rocksdb_eviction_spares_read_entries),
         cmocka_unit_test(test_unknown_kind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
