@@ -364,6 +364,7 @@ static bool finish_checkpoint(sl_job *job) {
         return true;
     }
     job->pending.time_ms = sl_now_ms();
+    int64_t acked_ms = job->pending.time_ms;   /* the phases' ends, for the debug log below */
     job->pending.end_of_input = final && job->sources_reached_end;
     pthread_mutex_unlock(&job->lock);
     sl_err err = sl_ckpt_write_pending(job->ckpt_root, &job->pending, why, sizeof(why));
@@ -375,6 +376,7 @@ static bool finish_checkpoint(sl_job *job) {
         return !final;
     }
     uint64_t nth = job->checkpoints_completed + 1;
+    int64_t written_ms = sl_now_ms();
     crash_point("pending", nth);
     job->commit_failed = false;
     uint32_t receivers;
@@ -390,6 +392,7 @@ static bool finish_checkpoint(sl_job *job) {
         return false;
     }
     pthread_mutex_unlock(&job->lock);
+    int64_t committed_ms = sl_now_ms();
     crash_point("commit", nth);
     err = sl_ckpt_mark_complete(job->ckpt_root, id, why, sizeof(why));
     if (!err) crash_point("complete", nth);
@@ -404,6 +407,10 @@ static bool finish_checkpoint(sl_job *job) {
         return false;
     }
     job->checkpoints_completed++;
+    sl_log_debug("checkpoint", "checkpoint %lld: every task acked after %lld ms, pending record written in %lld ms, "
+                 "sinks committed in %lld ms, marked complete in %lld ms", (long long)id,
+                 (long long)(acked_ms - job->pending_started_ms), (long long)(written_ms - acked_ms),
+                 (long long)(committed_ms - written_ms), (long long)(sl_now_ms() - committed_ms));
     sl_log_info("checkpoint", "checkpoint %lld complete in %lld ms%s", (long long)id,
                 (long long)(sl_now_ms() - job->pending_started_ms), final ? " (final)" : "");
     return true;

@@ -1,4 +1,5 @@
 /* committed_file.c -- two-phase JSON-lines output files. */
+#define _GNU_SOURCE   /* copy_file_range */
 #include "operators/committed_file.h"
 
 #include <dirent.h>
@@ -85,29 +86,55 @@ sl_err sl_committed_file_precommit(sl_committed_file *f, int64_t id, uint64_t *l
     return SL_OK;
 }
 
-/* Append one pending part to the target; returns the bytes appended. */
-static sl_err append_part(sl_committed_file *f, const char *name, uint64_t *copied, char *errstr, size_t errstr_size) {
-    FILE *in = fopen(name, "rb");
-    if (!in) return sl_errf(SL_ERR_IO, errstr, errstr_size, "cannot open '%s': %s", name, strerror(errno));
-    FILE *out = fopen(f->path, "ab");
-    if (!out) {
-        fclose(in);
-        return sl_errf(SL_ERR_IO, errstr, errstr_size, "cannot open output '%s': %s", f->path, strerror(errno));
+/* Copy the rest of `in` to the end of `out`, in the kernel where the
+ * filesystem allows it (copy_file_range: the bytes do not travel through
+ * user space, which took ~16 ms of a checkpoint's commit at 200,000 events/s),
+ * else by read and write. */
+static bool copy_to_end(int in, int out, uint64_t *copied) {
+    struct stat st;
+    if (fstat(out, &st)) return false;
+    off_t at = st.st_size;
+    *copied = 0;
+    for (;;) {
+        ssize_t n = copy_file_range(in, NULL, out, &at, (size_t)1 << 30, 0);
+        if (n > 0) {
+            *copied += (uint64_t)n;
+            continue;
+        }
+        if (n == 0) return true;
+        if (errno == EINTR) continue;
+        if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) return false;
+        break;   /* not supported here: copy through a buffer from where it stopped */
     }
     char buf[1 << 16];
-    size_t n;
-    bool ok = true;
-    *copied = 0;
-    while (ok && (n = fread(buf, 1, sizeof(buf), in)) > 0) {
-        ok = fwrite(buf, 1, n, out) == n;
-        *copied += n;
+    ssize_t n;
+    while ((n = read(in, buf, sizeof(buf))) > 0) {
+        if (pwrite(out, buf, (size_t)n, at) != n) return false;
+        at += n;
+        *copied += (uint64_t)n;
     }
-    fclose(in);
-    ok &= fflush(out) == 0 && fsync(fileno(out)) == 0;
-    ok &= fclose(out) == 0;
+    return n == 0;
+}
+
+/* Append one pending part to the target; returns the bytes appended. */
+static sl_err append_part(sl_committed_file *f, const char *name, uint64_t *copied, char *errstr, size_t errstr_size) {
+    int in = open(name, O_RDONLY | O_CLOEXEC);
+    if (in < 0) return sl_errf(SL_ERR_IO, errstr, errstr_size, "cannot open '%s': %s", name, strerror(errno));
+    int out = open(f->path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (out < 0) {
+        close(in);
+        return sl_errf(SL_ERR_IO, errstr, errstr_size, "cannot open output '%s': %s", f->path, strerror(errno));
+    }
+    bool ok = copy_to_end(in, out, copied) && fsync(out) == 0;
+    int err = ok ? 0 : errno;
+    close(in);
+    if (close(out) != 0 && ok) {
+        ok = false;
+        err = errno;
+    }
     if (!ok)
         return sl_errf(SL_ERR_IO, errstr, errstr_size, "cannot append '%s' to '%s': %s (disk full?)", name, f->path,
-                       strerror(errno));
+                       strerror(err));
     unlink(name);
     return SL_OK;
 }
