@@ -279,25 +279,23 @@ void sl_session_agg_leave(sl_session_agg *a, uint64_t session_hash, const sl_ses
 
 /* ---- prefetching ---- */
 
-static const session *known_session(const sl_session_agg *a, uint64_t session_hash) {
-    uint32_t i = sl_hash_index_find(&a->session_index, session_hash);
-    return i == UINT32_MAX ? NULL : &a->sessions[i];
-}
-
 SL_PREFETCH_EXTERN void sl_session_agg_prefetch_slot(const sl_session_agg *a, uint64_t session_hash) {
     sl_hash_index_prefetch(&a->session_index, session_hash);
 }
 
-SL_PREFETCH_EXTERN void sl_session_agg_prefetch_session(const sl_session_agg *a, uint64_t session_hash) {
-    const session *s = known_session(a, session_hash);
-    if (s) sl_prefetch_lines(s, sizeof(*s));
+uint32_t sl_session_agg_prefetch_session(const sl_session_agg *a, uint64_t session_hash) {
+    uint32_t i = sl_hash_index_find(&a->session_index, session_hash);
+    if (i != UINT32_MAX) sl_prefetch_lines(&a->sessions[i], sizeof(session));
+    return i;
 }
 
 /* Searches and a duration change walk the page numbers; a count changes
- * one or two pane counts, found when they are. */
-SL_PREFETCH_EXTERN void sl_session_agg_prefetch_pages(const sl_session_agg *a, uint64_t session_hash) {
-    const session *s = known_session(a, session_hash);
-    if (s) sl_prefetch_lines(s->pages.ids, s->pages.n * sizeof(uint32_t));
+ * one or two pane counts, found when they are. (A session that left in
+ * between may have moved: then this only loads another's.) */
+SL_PREFETCH_EXTERN void sl_session_agg_prefetch_pages(const sl_session_agg *a, uint32_t position) {
+    if (position >= a->n_sessions) return;
+    const session *s = &a->sessions[position];
+    sl_prefetch_lines(s->pages.ids, s->pages.n * sizeof(uint32_t));
 }
 
 void sl_session_agg_foreach_page(const sl_session_agg *a,

@@ -60,8 +60,9 @@ void sl_session_agg_leave(sl_session_agg *a, uint64_t session_hash, const sl_ses
  * those misses in flight while it works on earlier ones. Each step reads
  * only what the step before loaded. */
 void sl_session_agg_prefetch_slot(const sl_session_agg *a, uint64_t session_hash);
-void sl_session_agg_prefetch_session(const sl_session_agg *a, uint64_t session_hash);
-void sl_session_agg_prefetch_pages(const sl_session_agg *a, uint64_t session_hash);
+/* Returns where the session is, for the next step (UINT32_MAX: nowhere yet). */
+uint32_t sl_session_agg_prefetch_session(const sl_session_agg *a, uint64_t session_hash);
+void sl_session_agg_prefetch_pages(const sl_session_agg *a, uint32_t position);
 
 /* The partial sums of one page over the sessions in the window. */
 typedef struct sl_session_page_sums {

@@ -61,6 +61,7 @@ typedef struct queued_session {
     size_t key_len;
     uint64_t hash;
     sl_session_records *records;
+    uint32_t agg_position;            /* from the second prefetch step, for the third */
 } queued_session;
 
 /* Sessions in flight in a slide visit (see visit_slide), and how far
@@ -369,14 +370,16 @@ static int visit_slide(const void *key, size_t key_len, uint64_t key_hash, void 
     }
     queued_session *slot = &m->slide_queue[m->queued % SLIDE_QUEUE];
     if (m->queued >= SLIDE_QUEUE) slide_queued(m, slot);
-    *slot = (queued_session){key, key_len, key_hash, s};
+    *slot = (queued_session){key, key_len, key_hash, s, UINT32_MAX};
     prefetch_records(s);
     sl_session_agg_prefetch_slot(m->agg, key_hash);
     m->queued++;
-    if (m->queued > SLIDE_STEP_SESSION)
-        sl_session_agg_prefetch_session(m->agg, m->slide_queue[(m->queued - 1 - SLIDE_STEP_SESSION) % SLIDE_QUEUE].hash);
+    if (m->queued > SLIDE_STEP_SESSION) {
+        queued_session *q = &m->slide_queue[(m->queued - 1 - SLIDE_STEP_SESSION) % SLIDE_QUEUE];
+        q->agg_position = sl_session_agg_prefetch_session(m->agg, q->hash);
+    }
     if (m->queued > SLIDE_STEP_PAGES)
-        sl_session_agg_prefetch_pages(m->agg, m->slide_queue[(m->queued - 1 - SLIDE_STEP_PAGES) % SLIDE_QUEUE].hash);
+        sl_session_agg_prefetch_pages(m->agg, m->slide_queue[(m->queued - 1 - SLIDE_STEP_PAGES) % SLIDE_QUEUE].agg_position);
     return 0;
 }
 
