@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config clang
   librdkafka-dev libavro-dev librocksdb-dev libcmocka-dev
-  libjansson-dev libyaml-dev libxxhash-dev libmicrohttpd-dev libcurl4-openssl-dev
+  libjansson-dev libyaml-dev libxxhash-dev libmicrohttpd-dev libcurl4-openssl-dev libjemalloc-dev
   python3 python3-avro python3-yaml kcat prometheus gnuplot-nox curl
   libjson-c5 libcjson1 linux-perf valgrind
 )
