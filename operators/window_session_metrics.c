@@ -313,14 +313,23 @@ static int64_t enter_from(const session_metrics *m) {
     return m->firing_start > m->entered_hi ? m->firing_start : m->entered_hi;
 }
 
+/* Records of panes before this go at this firing: no later window needs them. */
+static int64_t drop_below(const session_metrics *m) {
+    return m->firing_start > m->horizon ? m->firing_start : m->horizon;
+}
+
+/* Does a slide have records of s to take out, put in or drop? */
+static bool slide_has_work(const session_metrics *m, const sl_session_records *s) {
+    return s->oldest < drop_below(m) || s->newest >= enter_from(m);
+}
+
 /* Bring one session from the panes [entered_lo, entered_hi) to those of
  * [firing_start, firing_end): its records that left leave (oldest first),
  * the new ones enter (ascending). Windows fire in order here, so no later
  * one needs the records that left: they are dropped. */
 static void slide_session(session_metrics *m, uint64_t key_hash, sl_session_records *s) {
+    if (!slide_has_work(m, s)) return;
     int64_t below = leave_below(m), from = enter_from(m);
-    int64_t drop_below = m->firing_start > m->horizon ? m->firing_start : m->horizon;
-    if (s->oldest >= drop_below && s->newest < from) return;   /* nothing leaves, enters or goes */
     uint32_t i = s->head, off = s->page_head;
     for (; i < s->n && s->records[i].pane < below; off += s->records[i++].n_pages)
         if (s->records[i].pane >= m->entered_lo) leave_record(m, key_hash, s, i, off);
@@ -328,7 +337,7 @@ static void slide_session(session_metrics *m, uint64_t key_hash, sl_session_reco
     while (j > i && s->records[j - 1].pane >= from) j_off -= s->records[--j].n_pages;
     for (; j < s->n && s->records[j].pane < m->firing_end; j_off += s->records[j++].n_pages)
         enter_record(m, key_hash, s, j, j_off);
-    sl_session_records_drop_before(s, drop_below);
+    sl_session_records_drop_before(s, drop_below(m));
 }
 
 static void slide_queued(session_metrics *m, const queued_session *q) {
@@ -343,9 +352,10 @@ SL_PREFETCH_INLINE void prefetch_records(const sl_session_records *s) {
     if (sl_session_records_empty(s)) return;
     __builtin_prefetch(&s->records[s->head]);
     __builtin_prefetch(&s->records[s->head + 1]);
-    __builtin_prefetch(&s->pages[s->page_head]);
     __builtin_prefetch(&s->records[s->n - 1]);
     if (s->n >= 2) __builtin_prefetch(&s->records[s->n - 2]);
+    if (s->n_pages == 0) return;
+    __builtin_prefetch(&s->pages[s->page_head]);
     __builtin_prefetch(&s->pages[s->n_pages - 1]);
 }
 
@@ -363,9 +373,8 @@ SL_PREFETCH_INLINE void prefetch_records(const sl_session_records *s) {
 static int visit_slide(const void *key, size_t key_len, uint64_t key_hash, void *value, void *opaque) {
     session_metrics *m = opaque;
     sl_session_records *s = value;
-    int64_t drop_below = m->firing_start > m->horizon ? m->firing_start : m->horizon;
-    if (s->oldest >= drop_below && s->newest < enter_from(m)) {   /* nothing leaves, enters or goes */
-        prune(m, s, INT64_MIN, key, key_len, key_hash);
+    if (!slide_has_work(m, s)) {
+        prune(m, s, INT64_MIN, key, key_len, key_hash);   /* only removes the session when empty */
         return 0;
     }
     queued_session *slot = &m->slide_queue[m->queued % SLIDE_QUEUE];
