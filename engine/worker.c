@@ -176,7 +176,9 @@ sl_err sl_workers_build(sl_job *job, char *errstr, size_t errstr_size) {
      * the sources, so that consecutive stages land on different workers and
      * run side by side; a batch then crosses threads whole, without the
      * exchanges' copies. With parallelism 1 and 2 workers: the Top-N and the
-     * session stage on one, the page stage and the source on the other. */
+     * session stage on one, the page stage and the source on the other.
+     * (The source with the session stage on one thread, or the session
+     * stage alone, measured no better: bench/README.md.) */
     bool pipelined = shared > widest_stage(job);
     uint32_t dealt = 0;
     for (int s = (int)job->n_stages - 1; s >= 0; s--)
@@ -197,6 +199,14 @@ sl_err sl_workers_build(sl_job *job, char *errstr, size_t errstr_size) {
     }
     sl_log_debug("job", "%u tasks on %u worker thread%s (%u for sources of their own)", job->n_tasks, job->n_workers,
                  job->n_workers == 1 ? "" : "s", own);
+    for (uint32_t k = 0; k < job->n_workers; k++) {
+        const sl_worker *w = &job->workers[k];
+        char names[512] = "";
+        size_t len = 0;
+        for (uint32_t j = 0; j < w->n_tasks && len < sizeof(names); j++)
+            len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", j ? ", " : "", w->tasks[j]->name);
+        sl_log_debug("job", "worker %u runs %s", k, w->n_tasks ? names : "no task");
+    }
     return SL_OK;
 }
 
