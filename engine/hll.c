@@ -140,7 +140,7 @@ static void exact_add(sl_hll *h, uint64_t hash) {
         h->has_zero = true;
         return;
     }
-    if (2 * (h->used + 1) > h->cap) exact_grow(h);
+    if (4 * (h->used + 1) > 3 * h->cap) exact_grow(h);   /* at most 3/4 full: more sketches stay in their inline slots (a pane brings few users per page); linear probes are still short at that load */
     slots_insert(h->slots, h->cap, hash);
     h->used++;
 }
