@@ -5,17 +5,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* What a kind of record is to the job: passed between its stages only, one
+ * of its results, or a side output (written by the sinks beside the results). */
+typedef enum { KIND_INTERNAL, KIND_RESULT, KIND_SIDE_OUTPUT } kind_role;
+
 static const struct {
     const char *name;
     size_t size;
+    kind_role role;
 } KINDS[SL_BATCH_KIND_COUNT] = {
-    [SL_BATCH_EVENTS]           = {"events", sizeof(sl_event)},
-    [SL_BATCH_PAGE_STATS]       = {"page_stats", sizeof(sl_page_stats)},
-    [SL_BATCH_SESSION_PARTIALS] = {"session_partials", sizeof(sl_session_partial)},
-    [SL_BATCH_TOP_PAGES]        = {"top_pages", sizeof(sl_top_pages)},
-    [SL_BATCH_LATE_EVENTS]      = {"late_events", sizeof(sl_late_event)},
-    [SL_BATCH_DEAD_LETTERS]     = {"dead_letters", sizeof(sl_dead_letter)},
-    [SL_BATCH_PAGE_EVENTS]      = {"page_events", sizeof(sl_page_event)},
+    [SL_BATCH_EVENTS]           = {"events", sizeof(sl_event), KIND_INTERNAL},
+    [SL_BATCH_PAGE_STATS]       = {"page_stats", sizeof(sl_page_stats), KIND_RESULT},
+    [SL_BATCH_SESSION_PARTIALS] = {"session_partials", sizeof(sl_session_partial), KIND_INTERNAL},
+    [SL_BATCH_TOP_PAGES]        = {"top_pages", sizeof(sl_top_pages), KIND_RESULT},
+    [SL_BATCH_LATE_EVENTS]      = {"late_events", sizeof(sl_late_event), KIND_SIDE_OUTPUT},
+    [SL_BATCH_DEAD_LETTERS]     = {"dead_letters", sizeof(sl_dead_letter), KIND_SIDE_OUTPUT},
+    [SL_BATCH_PAGE_EVENTS]      = {"page_events", sizeof(sl_page_event), KIND_INTERNAL},
 };
 
 static size_t max_item_size(void) {
@@ -58,6 +63,10 @@ const char *sl_batch_kind_name(sl_batch_kind kind) {
 }
 
 size_t sl_batch_item_size(sl_batch_kind kind) { return KINDS[kind].size; }
+
+bool sl_batch_kind_is_side_output(sl_batch_kind kind) { return KINDS[kind].role == KIND_SIDE_OUTPUT; }
+
+bool sl_batch_kind_is_output(sl_batch_kind kind) { return KINDS[kind].role != KIND_INTERNAL; }
 
 /* The next slot, as it is: for a caller that overwrites all of it. */
 static void *reserve(sl_batch *b) {

@@ -51,6 +51,12 @@ void sl_batch_free(sl_batch *b);
 void sl_batch_reset(sl_batch *b, sl_batch_kind kind);
 const char *sl_batch_kind_name(sl_batch_kind kind);
 size_t sl_batch_item_size(sl_batch_kind kind);
+/* Late events and dead letters: they skip the operators between their
+ * origin and the sinks, and the sinks write them beside the results. */
+bool sl_batch_kind_is_side_output(sl_batch_kind kind);
+/* What the sinks write: results and side outputs, not the records the
+ * stages pass to each other. */
+bool sl_batch_kind_is_output(sl_batch_kind kind);
 
 static inline int sl_batch_full(const sl_batch *b) { return b->count >= b->capacity; }
 

@@ -149,10 +149,6 @@ void sl_job_halt_cancelled(sl_job *job, const char *fmt, ...) {
 /* ------------------------------------------------------------------ */
 /* Emitting: chaining and exchanges                                    */
 
-static bool is_side_output(sl_batch_kind kind) {
-    return kind == SL_BATCH_LATE_EVENTS || kind == SL_BATCH_DEAD_LETTERS;
-}
-
 /* Push one message to every subtask of the next stage. */
 static bool broadcast(sl_task *t, sl_msg msg) {
     if (!t->next) return true;
@@ -184,7 +180,7 @@ static void exchange(sl_task *t, sl_batch *b) {
     size_t size = sl_batch_item_size(b->kind);
     for (uint32_t i = 0; i < b->count; i++) {
         const void *rec = (const char *)b->items + i * size;
-        uint32_t target = is_side_output(b->kind)
+        uint32_t target = sl_batch_kind_is_side_output(b->kind)
                               ? 0
                               : sl_key_group_subtask(sl_key_group(next->key(b->kind, rec)), next->parallelism);
         sl_batch **out = &t->exchange_out[target];
@@ -217,7 +213,7 @@ void sl_task_deliver(sl_task *t, int from, sl_batch *b) {
     }
     sl_job_metrics_batch(t, from, b);
     int next = from + 1;
-    while (next < (int)t->n_ops && is_side_output(b->kind) && !t->ops[next].plugin->is_sink) next++;
+    while (next < (int)t->n_ops && sl_batch_kind_is_side_output(b->kind) && !t->ops[next].plugin->is_sink) next++;
     if (next >= (int)t->n_ops) {
         if (t->next) exchange(t, b);
         else sl_batch_release(b);

@@ -82,8 +82,7 @@ static sl_err file_sink_process(void *self, sl_batch *in, sl_emitter *out, char 
     sl_committed_file *target = in->kind == SL_BATCH_LATE_EVENTS     ? s->out[OUT_LATE]
                                 : in->kind == SL_BATCH_DEAD_LETTERS ? s->out[OUT_DEAD_LETTERS]
                                                                      : s->out[OUT_RESULTS];
-    if (in->kind == SL_BATCH_EVENTS || in->kind == SL_BATCH_SESSION_PARTIALS || in->kind == SL_BATCH_PAGE_EVENTS)
-        return SL_OK;   /* not results */
+    if (!sl_batch_kind_is_output(in->kind)) return SL_OK;
     size_t size = sl_batch_item_size(in->kind), n;
     for (uint32_t i = 0; i < in->count; i++) {
         const char *text = sl_json_line_of(&s->line, in->kind, (const char *)in->items + i * size, &n);
