@@ -64,15 +64,21 @@ static void start_writeback(sl_committed_file *f) {
     f->part_written_back = f->part_bytes;
 }
 
+/* The in-progress part, opened when first needed. */
+static sl_err open_part(sl_committed_file *f, char *errstr, size_t errstr_size) {
+    if (f->part) return SL_OK;
+    char name[1200];
+    part_name(f, ".inprogress", -1, name, sizeof(name));
+    f->part = fopen(name, "wb");
+    if (!f->part) return sl_errf(SL_ERR_IO, errstr, errstr_size, "cannot open '%s': %s", name, strerror(errno));
+    setvbuf(f->part, NULL, _IOFBF, 1 << 20);
+    f->part_bytes = f->part_written_back = 0;
+    return SL_OK;
+}
+
 sl_err sl_committed_file_write(sl_committed_file *f, const char *line, size_t len, char *errstr, size_t errstr_size) {
-    if (!f->part) {
-        char name[1200];
-        part_name(f, ".inprogress", -1, name, sizeof(name));
-        f->part = fopen(name, "wb");
-        if (!f->part) return sl_errf(SL_ERR_IO, errstr, errstr_size, "cannot open '%s': %s", name, strerror(errno));
-        setvbuf(f->part, NULL, _IOFBF, 1 << 20);
-        f->part_bytes = f->part_written_back = 0;
-    }
+    sl_err err = open_part(f, errstr, errstr_size);
+    if (err) return err;
     if (fwrite(line, 1, len, f->part) != len || fputc('\n', f->part) == EOF)
         return sl_errf(SL_ERR_IO, errstr, errstr_size, "cannot write to the part file of '%s': %s (disk full?)",
                        f->path, strerror(errno));
@@ -86,11 +92,8 @@ sl_err sl_committed_file_precommit(sl_committed_file *f, int64_t id, uint64_t *l
     char from[1200], to[1200];
     part_name(f, ".inprogress", -1, from, sizeof(from));
     part_name(f, ".pending", id, to, sizeof(to));
-    if (!f->part) {                          /* nothing written: an empty part keeps commits uniform */
-        f->part = fopen(from, "wb");
-        if (!f->part) return sl_errf(SL_ERR_IO, errstr, errstr_size, "cannot open '%s': %s", from, strerror(errno));
-        f->part_bytes = f->part_written_back = 0;
-    }
+    sl_err err = open_part(f, errstr, errstr_size);   /* nothing written: an empty part keeps commits uniform */
+    if (err) return err;
     bool ok = fflush(f->part) == 0 && fsync(fileno(f->part)) == 0;
     ok &= fclose(f->part) == 0;
     f->part = NULL;

@@ -71,30 +71,31 @@ void sl_page_agg_free(sl_page_agg *a) {
 
 /* ---- the multiset ---- */
 
-static void multiset_grow(user_multiset *s) {
-    uint32_t cap = s->cap ? 2 * s->cap : 64;
-    user_slot *slots = calloc(cap, sizeof(user_slot));
-    if (!slots) abort();
-    for (uint32_t i = 0; i < s->cap; i++) {
-        if (!s->slots[i].key) continue;
-        uint32_t j = (uint32_t)s->slots[i].key & (cap - 1);
-        while (slots[j].key) j = (j + 1) & (cap - 1);
-        slots[j] = s->slots[i];
-    }
-    free(s->slots);
-    s->slots = slots;
-    s->cap = cap;
+/* The slot that holds hash, or the empty slot where it would go (cap > 0). */
+static uint32_t multiset_slot(const user_multiset *s, uint64_t hash) {
+    uint32_t i = home_slot(s, hash);
+    while (s->slots[i].key && s->slots[i].key != hash) i = (i + 1) & (s->cap - 1);
+    return i;
 }
 
-static void multiset_add(uint64_t hash, void *opaque) {
-    user_multiset *s = opaque;
+static void multiset_grow(user_multiset *s) {
+    user_multiset grown = *s;
+    grown.cap = s->cap ? 2 * s->cap : 64;
+    grown.slots = calloc(grown.cap, sizeof(user_slot));
+    if (!grown.slots) abort();
+    for (uint32_t i = 0; i < s->cap; i++)
+        if (s->slots[i].key) grown.slots[multiset_slot(&grown, s->slots[i].key)] = s->slots[i];
+    free(s->slots);
+    *s = grown;
+}
+
+static void multiset_add(user_multiset *s, uint64_t hash) {
     if (!hash) {
         s->zero_panes++;
         return;
     }
     if (2 * (s->used + 1) > s->cap) multiset_grow(s);
-    uint32_t i = home_slot(s, hash);
-    while (s->slots[i].key && s->slots[i].key != hash) i = (i + 1) & (s->cap - 1);
+    uint32_t i = multiset_slot(s, hash);
     if (!s->slots[i].key) {
         s->slots[i].key = hash;
         s->used++;
@@ -107,7 +108,7 @@ static void multiset_add(uint64_t hash, void *opaque) {
 static void multiset_delete_at(user_multiset *s, uint32_t i) {
     uint32_t mask = s->cap - 1;
     for (uint32_t j = (i + 1) & mask; s->slots[j].key; j = (j + 1) & mask) {
-        uint32_t home = (uint32_t)s->slots[j].key & mask;
+        uint32_t home = home_slot(s, s->slots[j].key);
         bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
         if (stays) continue;
         s->slots[i] = s->slots[j];
@@ -117,15 +118,13 @@ static void multiset_delete_at(user_multiset *s, uint32_t i) {
     s->used--;
 }
 
-static void multiset_remove(uint64_t hash, void *opaque) {
-    user_multiset *s = opaque;
+static void multiset_remove(user_multiset *s, uint64_t hash) {
     if (!hash) {
         if (s->zero_panes) s->zero_panes--;
         return;
     }
     if (!s->cap) return;
-    uint32_t i = (uint32_t)hash & (s->cap - 1);
-    while (s->slots[i].key && s->slots[i].key != hash) i = (i + 1) & (s->cap - 1);
+    uint32_t i = multiset_slot(s, hash);
     if (s->slots[i].key && --s->slots[i].panes == 0) multiset_delete_at(s, i);
 }
 
@@ -142,7 +141,7 @@ static void multiset_remove(uint64_t hash, void *opaque) {
 static void count_moves(sl_page_agg *a) {
     for (uint32_t i = 0; i < a->n_moves; i++) {
         const user_move *mv = &a->moves[i];
-        (mv->enters ? multiset_add : multiset_remove)(mv->hash, &a->pages[mv->page].users);
+        (mv->enters ? multiset_add : multiset_remove)(&a->pages[mv->page].users, mv->hash);
     }
     a->n_moves = 0;
 }
