@@ -140,7 +140,9 @@ static void exact_add(sl_hll *h, uint64_t hash) {
         h->has_zero = true;
         return;
     }
-    if (4 * (h->used + 1) > 3 * h->cap) exact_grow(h);   /* at most 3/4 full: more sketches stay in their inline slots (a pane brings few users per page); linear probes are still short at that load */
+    /* At most 3/4 full: more sketches stay in their inline slots (a pane
+     * brings few users per page), and linear probes are still short. */
+    if (4 * (h->used + 1) > 3 * h->cap) exact_grow(h);
     slots_insert(h->slots, h->cap, hash);
     h->used++;
 }

@@ -97,7 +97,7 @@ sl_state *sl_state_lookup_or_add(sl_state_backend *b, const char *name,
         return NULL;
     }
     s->b = b;
-    s->lru.lru_next = s->lru.lru_prev = &s->lru;
+    s->evict_list.evict_next = s->evict_list.evict_prev = &s->evict_list;
     if (b->vt->attach(b, s, errstr, errstr_size) != SL_OK) {
         sl_state_free(s);
         return NULL;
@@ -236,13 +236,13 @@ static void sl_state_evict_if_full(sl_state *s) {
     size_t target = limit - limit / 8;
     size_t victims = s->count - target;
     sl_state_cache_second_chance(s, victims);
-    sl_state_entry *e = s->lru.lru_prev;
-    for (size_t i = 0; i < victims; i++, e = e->lru_prev)
+    sl_state_entry *e = s->evict_list.evict_prev;
+    for (size_t i = 0; i < victims; i++, e = e->evict_prev)
         if (e->dirty) sl_state_store_put(s, e);
     /* On a failed write keep everything cached: the state stays correct in
      * memory and the next snapshot reports the failure. */
     if (sl_state_commit(s) != SL_OK) return;
-    for (size_t i = 0; i < victims; i++) sl_state_cache_drop(s, s->lru.lru_prev);
+    for (size_t i = 0; i < victims; i++) sl_state_cache_drop(s, s->evict_list.evict_prev);
     s->store_has_uncached = true;
 }
 
@@ -274,7 +274,7 @@ void *sl_state_get(sl_state *s, uint64_t key_hash, const void *key, size_t key_l
                    int64_t ns, bool create) {
     sl_state_entry *e = sl_state_cache_find(s, key_hash, key, key_len, ns);
     if (e) {
-        sl_state_cache_touch(s, e);
+        sl_state_cache_touch(e);
     } else {
         if (s->store_has_uncached) e = sl_state_load(s, key_hash, key, key_len, ns);
         if (!e && create) {

@@ -19,7 +19,7 @@
  * value struct (ops->size bytes, 16-byte aligned) and key_cap key bytes. */
 typedef struct sl_state_entry {
     struct sl_state_entry *hnext;               /* hash chain */
-    struct sl_state_entry *lru_prev, *lru_next; /* only when the backend evicts */
+    struct sl_state_entry *evict_prev, *evict_next; /* the eviction list (only when the backend evicts) */
     struct sl_state_entry *ns_prev, *ns_next;   /* the namespace's entry list */
     uint64_t key_hash;
     int64_t ns;
@@ -45,7 +45,7 @@ struct sl_state {
 
     sl_state_entry **buckets;
     size_t nbuckets, count;
-    sl_state_entry lru;               /* sentinel: lru.lru_next is the newest (inserted or given a second chance) */
+    sl_state_entry evict_list;        /* sentinel: evict_list.evict_next is the newest (inserted or given a second chance) */
     sl_state_ns_slot *slots;
     size_t nslots, slots_cap;
     sl_state_entry *free_list;        /* recycled entry blocks (hnext-linked) */
@@ -161,7 +161,8 @@ void sl_state_cache_drop(sl_state *s, sl_state_entry *e);
 /* Drop every cached entry of namespace ns at once (one slot removal, buckets
  * prefetched ahead): what removing a pane does, at every pane's end. */
 void sl_state_cache_drop_namespace(sl_state *s, int64_t ns);
-void sl_state_cache_touch(sl_state *s, sl_state_entry *e);   /* read: spare it at the next eviction */
+/* Read: spare it at the next eviction. */
+static inline void sl_state_cache_touch(sl_state_entry *e) { e->referenced = true; }
 /* Make the `victims` oldest entries unreferenced ones (see state_cache.c). */
 void sl_state_cache_second_chance(sl_state *s, size_t victims);
 void sl_state_cache_clear(sl_state *s);                      /* drop every entry */

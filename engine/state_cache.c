@@ -4,7 +4,7 @@
  * (key, ns) for sl_state_get, the entry list of its namespace (slots sorted
  * by ns) so that namespace visits and removals touch only that namespace, and
  * -- when the backend evicts -- a list in insertion order that the
- * eviction clock walks (see sl_state_cache_touch). Entry blocks are recycled
+ * eviction clock walks (see sl_state_cache_second_chance). Entry blocks are recycled
  * through a free list, so a steady state of evictions and new keys does not
  * call malloc. */
 #include <stdio.h>
@@ -92,41 +92,37 @@ static sl_state_ns_slot *sl_state_slot_add(sl_state *s, int64_t ns) {
     return &s->slots[i];
 }
 
-static void sl_state_lru_unlink(sl_state_entry *e) {
-    e->lru_prev->lru_next = e->lru_next;
-    e->lru_next->lru_prev = e->lru_prev;
+static void sl_state_evict_unlink(sl_state_entry *e) {
+    e->evict_prev->evict_next = e->evict_next;
+    e->evict_next->evict_prev = e->evict_prev;
 }
 
-static void sl_state_lru_push_front(sl_state *s, sl_state_entry *e) {
-    e->lru_prev = &s->lru;
-    e->lru_next = s->lru.lru_next;
-    s->lru.lru_next->lru_prev = e;
-    s->lru.lru_next = e;
+static void sl_state_evict_push_front(sl_state *s, sl_state_entry *e) {
+    e->evict_prev = &s->evict_list;
+    e->evict_next = s->evict_list.evict_next;
+    s->evict_list.evict_next->evict_prev = e;
+    s->evict_list.evict_next = e;
 }
 
 /* Eviction is CLOCK (second chance), not strict LRU: a read only marks
- * the entry, where moving it to the front of the list would write its two
- * neighbours -- two more cache misses on every read of a large state.
- * Before an eviction, marked entries among the oldest are unmarked and
- * moved to the front until the oldest `victims` are all unmarked. */
-void sl_state_cache_touch(sl_state *s, sl_state_entry *e) {
-    (void)s;
-    e->referenced = true;
-}
-
+ * the entry (sl_state_cache_touch), where moving it to the front of the
+ * list would write its two neighbours -- two more cache misses on every
+ * read of a large state. Before an eviction, marked entries among the
+ * oldest are unmarked and moved to the front until the oldest `victims`
+ * are all unmarked. */
 void sl_state_cache_second_chance(sl_state *s, size_t victims) {
     size_t found = 0;
     /* Every entry is passed at most twice (marked, then unmarked at the
      * front), and victims < s->count: the walk ends within the list. */
-    for (sl_state_entry *e = s->lru.lru_prev, *newer; found < victims && e != &s->lru; e = newer) {
-        newer = e->lru_prev;
+    for (sl_state_entry *e = s->evict_list.evict_prev, *newer; found < victims && e != &s->evict_list; e = newer) {
+        newer = e->evict_prev;
         if (!e->referenced) {
             found++;
             continue;
         }
         e->referenced = false;
-        sl_state_lru_unlink(e);
-        sl_state_lru_push_front(s, e);
+        sl_state_evict_unlink(e);
+        sl_state_evict_push_front(s, e);
     }
 }
 
@@ -167,7 +163,7 @@ sl_state_entry *sl_state_cache_insert(sl_state *s, uint64_t key_hash, const void
     /* Marked: the entry a get inserts is the one it returns, and the
      * eviction that follows must not take it. */
     e->referenced = true;
-    if (s->b->vt->evicts) sl_state_lru_push_front(s, e);
+    if (s->b->vt->evicts) sl_state_evict_push_front(s, e);
     s->count++;
     return e;
 }
@@ -190,7 +186,7 @@ static void sl_state_release(sl_state *s, sl_state_entry *e) {
     sl_state_entry **pp = &s->buckets[sl_state_bucket(s, e->key_hash, e->ns)];
     while (*pp != e) pp = &(*pp)->hnext;
     *pp = e->hnext;
-    if (s->b->vt->evicts) sl_state_lru_unlink(e);
+    if (s->b->vt->evicts) sl_state_evict_unlink(e);
     s->count--;
     if (s->last == e) s->last = NULL;
     if (s->ops->destroy) s->ops->destroy(sl_state_entry_value(s, e));

@@ -220,14 +220,14 @@ void sl_workers_start(sl_job *job) {
     }
 }
 
-/* Where a worker's time went: on a benchmark's memory source and null
- * sink, whose tasks never block, "blocked or not scheduled" is the time the
- * other threads or the host took from it. */
+/* Where a worker's time went. The rest of its wall time is time in a
+ * blocking call (a Kafka reader's poll, a checkpoint's fsync, a
+ * transaction's commit) or without a CPU: on a benchmark's memory source
+ * and null sink, whose tasks never block, the time the other threads or
+ * the host took from it. */
 static void log_worker_time(const sl_worker *w) {
     double wall = (double)(w->ended_ns - w->started_ns) / 1e6, cpu = (double)w->cpu_ns / 1e6,
            waited = (double)w->waited_ns / 1e6, rest = wall - cpu - waited;
-    /* The rest is time in a blocking call (a Kafka reader's poll, a
-     * checkpoint's fsync, a transaction's commit) or without a CPU. */
     sl_log_info("job", "worker %u: %.1f ms on CPU, %.1f ms waiting for work, %.1f ms blocked or not scheduled, of %.1f ms",
                 w->index, cpu, waited, rest > 0 ? rest : 0, wall);
 }
