@@ -97,6 +97,9 @@ def table(r):
          + f' ns/event steady (300 vs 1: x{o["cost_300_over_1"]}); whole runs of {o.get("events")} events: '
          + " / ".join(f'{o.get(f"ns_per_event_{p}")}' for p in (1, 6, 30, 300))
          + f' (x{o.get("whole_run_cost_300_over_1")})'),
+        ("  COST baseline, panes 1/300", f'{o.get("baseline_steady_ns_per_event_1")} / '
+                                        f'{o.get("baseline_steady_ns_per_event_300")} ns/event steady '
+                                        f'(300 vs 1: x{o.get("baseline_cost_300_over_1")})'),
         ("latency p50 / p99", f'{l.get("p50_ms")} / {l.get("p99_ms")} ms over {l.get("windows")} windows '
                               f'at {l.get("rate")} events/s'),
         ("latency exactly-once p50 / p99", f'{l.get("eos_p50_ms")} / {l.get("eos_p99_ms")} ms to the commit, '

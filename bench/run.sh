@@ -105,6 +105,13 @@ put suite.runs "$runs"
 column() { awk -v k="$1" '{print $k}' "$tmp/rounds" | median; }
 # median over the rounds of column A / column B (rounds where both are positive)
 round_ratio() { awk -v a="$1" -v b="$2" '$a > 0 && $b > 0 {printf "%.3f\n", $a / $b}' "$tmp/rounds" | median; }
+# The baseline's compute time in ms on N events (first argument), window size in ms (second).
+baseline_ms() {
+    "$build/bench/cost_baseline" --events "$1" --size-ms "$2" --out-of-order-ms 5000 |
+        sed -n 's/.* events in \([0-9.]*\) ms = .*/\1/p'
+}
+# Steady ns per event from the times in ms on N and on 4N events: (t(4N) - t(N)) / 3N.
+steady_ns() { awk -v a="$1" -v b="$2" -v n="$overlap_events" 'BEGIN {printf "%.1f\n", (b - a) * 1e6 / (3 * n)}'; }
 baseline_eps() {
     "$build/bench/cost_baseline" --events "$events" --out-of-order-ms 5000 | sed -n 's/.* = \([0-9]*\) events\/s.*/\1/p'
 }
@@ -255,11 +262,19 @@ for _ in $(seq "$runs"); do
         ms_n=$(cat "$tmp/engine.ms")
         engine_eps "${overlap_args[@]}" --set generator.events=$((4 * overlap_events)) >/dev/null
         ms_4n=$(cat "$tmp/engine.ms")
-        echo "$eps $(awk -v a="$ms_n" -v b="$ms_4n" -v n="$overlap_events" 'BEGIN {printf "%.1f", (b - a) * 1e6 / (3 * n)}')"
-    done | paste -sd' ' >>"$tmp/rounds"
-    log "  round (events/s on N, steady ns/event; 1, 6, 30, 300 panes): $(tail -1 "$tmp/rounds")"
+        echo "$eps $(steady_ns "$ms_n" "$ms_4n")"
+    done | paste -sd' ' >"$tmp/round"
+    # The COST baseline on the same inputs at 1 and 300 panes: how much of
+    # the overlap's cost is the work itself (the same incremental aggregates,
+    # with no engine around them) rather than the engine.
+    for panes in 1 300; do
+        steady_ns "$(baseline_ms "$overlap_events" $((panes * 10000)))" \
+            "$(baseline_ms $((4 * overlap_events)) $((panes * 10000)))"
+    done | paste -sd' ' | paste -d' ' "$tmp/round" - >>"$tmp/rounds"
+    log "  round (events/s on N, steady ns/event; 1, 6, 30, 300 panes; baseline steady ns/event at 1, 300): $(tail -1 "$tmp/rounds")"
 done
-# columns: 2k-1 whole-run events/s on N events, 2k steady ns per event, k = 1..4 for 1, 6, 30, 300 panes
+# columns: 2k-1 whole-run events/s on N events, 2k steady ns per event, k = 1..4 for 1, 6, 30, 300 panes;
+# 9 and 10 the baseline's steady ns per event at 1 and 300 panes
 k=1
 for panes in 1 6 30 300; do
     put "overlap.eps_$panes" "$(column $((2 * k - 1)))"
@@ -268,6 +283,9 @@ for panes in 1 6 30 300; do
 done
 put overlap.cost_300_over_1 "$(round_ratio 8 2)"
 put overlap.whole_run_cost_300_over_1 "$(round_ratio 1 7)"   # whole-run ns/event = 1e9 / eps: eps_1 / eps_300
+put overlap.baseline_steady_ns_per_event_1 "$(column 9)"
+put overlap.baseline_steady_ns_per_event_300 "$(column 10)"
+put overlap.baseline_cost_300_over_1 "$(round_ratio 10 9)"
 
 # ---- 5. latency: watermark past a window's end -> its Top-N at the sink, throttled source ----
 log "latency: $latency_events events at $latency_rate events/s"

@@ -31,7 +31,8 @@ numbers = {
                   + [f"scaling_{b}_{l}_over_p1" for b in ("memory", "rocksdb") for l in ("p2", "p1w2")],
     "cost": ["baseline_eps", "engine_rocksdb_p1_over_baseline", "engine_memory_p1_over_baseline"],
     "overlap": ["events"] + [f"{k}_{p}" for p in (1, 6, 30, 300) for k in ("eps", "ns_per_event", "steady_ns_per_event")]
-               + ["cost_300_over_1", "whole_run_cost_300_over_1"],
+               + ["cost_300_over_1", "whole_run_cost_300_over_1", "baseline_steady_ns_per_event_1",
+                  "baseline_steady_ns_per_event_300", "baseline_cost_300_over_1"],
     "latency": ["rate", "windows", "p50_ms", "p99_ms", "eos_checkpoint_interval_ms", "eos_windows", "eos_p50_ms",
                 "eos_p99_ms"],
     "recovery": ["restore_ms", "restart_to_workers_ms"],
@@ -42,7 +43,7 @@ numbers = {
 # A steady cost is a difference of two timings: on a smoke run's small
 # inputs, on a loaded machine, noise can make it negative and their ratio
 # null, so only their presence is checked.
-def difference(k): return "steady" in k or k == "cost_300_over_1"
+def difference(k): return "steady" in k or k.endswith("cost_300_over_1")
 bad = [f"{sec}.{k}" for sec, keys in numbers.items() for k in keys
        if (k not in r.get(sec, {}) if difference(k) else
            not isinstance(r.get(sec, {}).get(k), (int, float)) or r[sec][k] < 0)]
