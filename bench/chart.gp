@@ -13,5 +13,8 @@ plot datafile index 0 using 0:2:xtic(1) with boxes notitle lc rgb "#3b7dd8"
 set title "Per-event cost vs window overlap (steady ns/event)"
 set xlabel "panes per window (size / slide)"
 set xtics norotate
-plot datafile index 1 using 0:2:xtic(1) with boxes notitle lc rgb "#d8773b"
+set datafile missing "?"
+set key top left
+plot datafile index 1 using 0:2:xtic(1) with boxes title "engine" lc rgb "#d8773b", \
+     datafile index 1 using 0:3 with points pt 7 ps 1.5 lc rgb "#333333" title "COST baseline"
 unset multiplot

@@ -126,7 +126,7 @@ def table(r):
 
 def chart_data(r):
     t, c, o = r["throughput"], r["cost"], r["overlap"]
-    lines = ["# label value  (block 0: events/s; block 1: ns/event by panes)"]
+    lines = ["# label value  (block 0: events/s; block 1: steady ns/event by panes, engine and COST baseline)"]
     for label, v in (("memory-p1", t.get("memory_p1")), ("memory-p2", t.get("memory_p2")),
                      ("memory-p1w2", t.get("memory_p1w2")), ("rocksdb-p1", t.get("rocksdb_p1")),
                      ("rocksdb-p2", t.get("rocksdb_p2")), ("rocksdb-p1w2", t.get("rocksdb_p1w2")),
@@ -135,7 +135,8 @@ def chart_data(r):
     lines += ["", ""]
     for panes in (1, 6, 30, 300):
         v = o.get(f"steady_ns_per_event_{panes}")
-        lines.append(f"{panes} {v if v is not None else 0}")
+        base = o.get(f"baseline_steady_ns_per_event_{panes}")   # measured at 1 and 300 panes only
+        lines.append(f"{panes} {v if v is not None else 0} {base if base is not None else '?'}")
     return "\n".join(lines) + "\n"
 
 
