@@ -105,16 +105,14 @@ put suite.runs "$runs"
 column() { awk -v k="$1" '{print $k}' "$tmp/rounds" | median; }
 # median over the rounds of column A / column B (rounds where both are positive)
 round_ratio() { awk -v a="$1" -v b="$2" '$a > 0 && $b > 0 {printf "%.3f\n", $a / $b}' "$tmp/rounds" | median; }
-# The baseline's compute time in ms on N events (first argument), window size in ms (second).
-baseline_ms() {
-    "$build/bench/cost_baseline" --events "$1" --size-ms "$2" --out-of-order-ms 5000 |
-        sed -n 's/.* events in \([0-9.]*\) ms = .*/\1/p'
-}
+# The COST baseline on EVENTS events with a window of SIZE_MS; it prints
+# "cost_baseline: N events in T ms = R events/s (...)".
+baseline() { "$build/bench/cost_baseline" --events "$1" --size-ms "$2" --out-of-order-ms 5000; }
+# events/s on the throughput input with the job's window (5 minutes)
+baseline_eps() { baseline "$events" 300000 | sed -n 's/.* = \([0-9]*\) events\/s.*/\1/p'; }
+baseline_ms() { baseline "$1" "$2" | sed -n 's/.* events in \([0-9.]*\) ms = .*/\1/p'; }
 # Steady ns per event from the times in ms on N and on 4N events: (t(4N) - t(N)) / 3N.
 steady_ns() { awk -v a="$1" -v b="$2" -v n="$overlap_events" 'BEGIN {printf "%.1f\n", (b - a) * 1e6 / (3 * n)}'; }
-baseline_eps() {
-    "$build/bench/cost_baseline" --events "$events" --out-of-order-ms 5000 | sed -n 's/.* = \([0-9]*\) events\/s.*/\1/p'
-}
 
 # ---- 1. core throughput: memory source, null sink, checkpoints every 10 s ----
 # ---- 2. COST baseline: same events, one plain loop; output must equal the engine's ----

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/prefetch.h"
+
 void sl_hash_index_init(sl_hash_index *h) { memset(h, 0, sizeof(*h)); }
 
 void sl_hash_index_free(sl_hash_index *h) {
@@ -67,7 +69,7 @@ uint32_t sl_hash_index_find(const sl_hash_index *h, uint64_t key) {
     return UINT32_MAX;
 }
 
-__attribute__((noipa)) void sl_hash_index_prefetch(const sl_hash_index *h, uint64_t key) {
+SL_PREFETCH_EXTERN void sl_hash_index_prefetch(const sl_hash_index *h, uint64_t key) {
     if (!h->cap) return;
     uint32_t s = slot_of(key, h->cap);
     __builtin_prefetch(&h->keys[s]);

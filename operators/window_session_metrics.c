@@ -323,12 +323,12 @@ static bool slide_has_work(const session_metrics *m, const sl_session_records *s
     return s->oldest < drop_below(m) || s->newest >= enter_from(m);
 }
 
-/* Bring one session from the panes [entered_lo, entered_hi) to those of
- * [firing_start, firing_end): its records that left leave (oldest first),
- * the new ones enter (ascending). Windows fire in order here, so no later
- * one needs the records that left: they are dropped. */
+/* Bring one session with work (slide_has_work: the visit queues no other)
+ * from the panes [entered_lo, entered_hi) to those of [firing_start,
+ * firing_end): its records that left leave (oldest first), the new ones
+ * enter (ascending). Windows fire in order here, so no later one needs the
+ * records that left: they are dropped. */
 static void slide_session(session_metrics *m, uint64_t key_hash, sl_session_records *s) {
-    if (!slide_has_work(m, s)) return;
     int64_t below = leave_below(m), from = enter_from(m);
     uint32_t i = s->head, off = s->page_head;
     for (; i < s->n && s->records[i].pane < below; off += s->records[i++].n_pages)
