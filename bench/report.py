@@ -100,6 +100,10 @@ def table(r):
         ("  COST baseline, panes 1/300", f'{o.get("baseline_steady_ns_per_event_1")} / '
                                         f'{o.get("baseline_steady_ns_per_event_300")} ns/event steady '
                                         f'(300 vs 1: x{o.get("baseline_cost_300_over_1")})'),
+        ("  busy by operator, panes 1/300", "; ".join(
+            f'{name.replace("_", " ")} {o.get(f"busy_{name}_ns_per_event_1")} / '
+            f'{o.get(f"busy_{name}_ns_per_event_300")}'
+            for name in ("session_records", "session_timers", "page_records", "page_timers")) + " ns/event steady"),
         ("latency p50 / p99", f'{l.get("p50_ms")} / {l.get("p99_ms")} ms over {l.get("windows")} windows '
                               f'at {l.get("rate")} events/s'),
         ("latency exactly-once p50 / p99", f'{l.get("eos_p50_ms")} / {l.get("eos_p99_ms")} ms to the commit, '

@@ -111,6 +111,14 @@ baseline() { "$build/bench/cost_baseline" --events "$1" --size-ms "$2" --out-of-
 # events/s on the throughput input with the job's window (5 minutes)
 baseline_eps() { baseline "$events" 300000 | sed -n 's/.* = \([0-9]*\) events\/s.*/\1/p'; }
 baseline_ms() { baseline "$1" "$2" | sed -n 's/.* events in \([0-9.]*\) ms = .*/\1/p'; }
+# The last engine_eps run's busy time of an operator (coordinator.c logs
+# it), summed over its subtasks: "records_ms timers_ms".
+operator_busy() {
+    sed -n "s/.*\] $1#[0-9]*: busy \([0-9.]*\) ms on records, \([0-9.]*\) ms on timers.*/\1 \2/p" \
+        "$tmp/engine.log" | awk -v op="$1" '{r += $1; t += $2}
+            END {if (!NR) {print "bench/run.sh: the job logged no busy time for " op > "/dev/stderr"; exit 1}
+                 printf "%.1f %.1f\n", r, t}'
+}
 # Steady ns per event from the times in ms on N and on 4N events: (t(4N) - t(N)) / 3N.
 steady_ns() { awk -v a="$1" -v b="$2" -v n="$overlap_events" 'BEGIN {printf "%.1f\n", (b - a) * 1e6 / (3 * n)}'; }
 
@@ -252,16 +260,28 @@ put overlap.state_backend '"memory"'
 # Each round runs the four overlaps in turn; 300 ÷ 1 is the median of the rounds' ratios.
 log "window overlap: 1, 6, 30 and 300 panes in turn, $overlap_events and $((4 * overlap_events)) events x $runs"
 : >"$tmp/rounds"
+: >"$tmp/busy_rounds"
+# Where the steady cost goes at 1 and 300 panes: the two window operators'
+# busy time (records, timers), steady ns per event like the runs' own.
+busy_ops="session_metrics page_metrics"
 for _ in $(seq "$runs"); do
+    : >"$tmp/busy_round"
     for panes in 1 6 30 300; do
         overlap_args=(--parallelism 1 --set state.backend=memory --set window.slide_ms=10000
             --set window.size_ms=$((panes * 10000)))
         eps=$(engine_eps "${overlap_args[@]}" --set generator.events="$overlap_events")
         ms_n=$(cat "$tmp/engine.ms")
+        busy_n=$(for op in $busy_ops; do operator_busy "$op" || exit 1; done | paste -sd' ')
         engine_eps "${overlap_args[@]}" --set generator.events=$((4 * overlap_events)) >/dev/null
         ms_4n=$(cat "$tmp/engine.ms")
+        busy_4n=$(for op in $busy_ops; do operator_busy "$op" || exit 1; done | paste -sd' ')
+        case $panes in 1 | 300)
+            paste -d' ' <(echo "$busy_n" | tr ' ' '\n') <(echo "$busy_4n" | tr ' ' '\n') |
+                while read -r a b; do steady_ns "$a" "$b"; done | paste -sd' ' >>"$tmp/busy_round" ;;
+        esac
         echo "$eps $(steady_ns "$ms_n" "$ms_4n")"
     done | paste -sd' ' >"$tmp/round"
+    paste -sd' ' "$tmp/busy_round" >>"$tmp/busy_rounds"
     # The COST baseline on the same inputs at 1 and 300 panes: how much of
     # the overlap's cost is the work itself (the same incremental aggregates,
     # with no engine around them) rather than the engine.
@@ -284,6 +304,14 @@ put overlap.whole_run_cost_300_over_1 "$(round_ratio 1 7)"   # whole-run ns/even
 put overlap.baseline_steady_ns_per_event_1 "$(column 9)"
 put overlap.baseline_steady_ns_per_event_300 "$(column 10)"
 put overlap.baseline_cost_300_over_1 "$(round_ratio 10 9)"
+# columns of busy_rounds: for 1 pane then 300, session_metrics records, timers, page_metrics records, timers
+k=1
+for panes in 1 300; do
+    for name in session_records session_timers page_records page_timers; do
+        put "overlap.busy_${name}_ns_per_event_$panes" "$(awk -v k="$k" '{print $k}' "$tmp/busy_rounds" | median)"
+        k=$((k + 1))
+    done
+done
 
 # ---- 5. latency: watermark past a window's end -> its Top-N at the sink, throttled source ----
 log "latency: $latency_events events at $latency_rate events/s"

@@ -29,7 +29,7 @@ static int render_sample(void) {
         const char *values[4] = {NULL, NULL, NULL, NULL};
         for (size_t j = 0; cat[i].labels[j] && j < 3; j++) values[j] = j ? "0" : "sample";
         sl_metric_handle *h = sl_metrics_get(m, cat[i].name, values);
-        if (cat[i].type == SL_METRIC_COUNTER) sl_metric_add(h, 42 + i);
+        if (cat[i].type != SL_METRIC_GAUGE) sl_metric_add(h, 42 + i);
         else sl_metric_set(h, 1.5 * (double)i);
     }
     sl_metric_add(sl_metrics_get(m, "sluice_dead_letters_total", (const char *[]){"bad \"json\"\\\n", NULL}), 3);

@@ -475,6 +475,20 @@ static void log_result_latency(sl_job *job) {
                     "%llu windows, p50 %.2f ms, p99 %.2f ms, max %.2f ms", (unsigned long long)n, p50, p99, max);
 }
 
+/* Where each operator subtask's time went (sluice_operator_busy_seconds_total):
+ * with the workers' lines, this says which operator and which kind of its
+ * work a job's time grows with. */
+static void log_operator_busy(sl_job *job) {
+    for (uint32_t s = 0; s < job->n_stages; s++)
+        for (uint32_t i = 0; job->stages[s].tasks && i < job->stages[s].parallelism; i++) {
+            const sl_task *t = &job->stages[s].tasks[i];
+            for (uint32_t k = 0; k < t->n_ops; k++)
+                sl_log_info(t->ops[k].name, "busy %.1f ms on records, %.1f ms on timers",
+                            (double)t->ops[k].busy_ns[SL_OP_RECORDS] / 1e6,
+                            (double)t->ops[k].busy_ns[SL_OP_TIMERS] / 1e6);
+        }
+}
+
 sl_err sl_job_run(sl_job *job, char *errstr, size_t errstr_size) {
     sl_err err = setup_checkpoint_dirs(job, errstr, errstr_size);
     if (err == SL_ERR_CANCELLED) {
@@ -507,6 +521,7 @@ sl_err sl_job_run(sl_job *job, char *errstr, size_t errstr_size) {
     bool cancelled = atomic_load(&job->cancel_requested) && !atomic_load(&job->failed);
     if (cancelled) sl_job_halt_cancelled(job, "cancelled on request; the output holds the last complete checkpoint");
     join_threads(job);
+    log_operator_busy(job);
     log_result_latency(job);
     if (cancelled) {
         sl_job_set_status(job, SL_JOB_CANCELED);

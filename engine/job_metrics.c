@@ -56,6 +56,12 @@ static void init_task(sl_job *job, sl_task *t) {
         op->metrics.in = get_subtask(m, "sluice_events_in_total", label, t->subtask);
         op->metrics.out = get_subtask(m, "sluice_events_out_total", label, t->subtask);
         op->metrics.late = get1(m, "sluice_late_events_total", label);
+        static const char *const work[SL_OP_WORK_COUNT] = {"records", "timers"};
+        char sub[16];
+        snprintf(sub, sizeof(sub), "%u", t->subtask);
+        for (int k = 0; k < SL_OP_WORK_COUNT; k++)
+            op->metrics.busy[k] =
+                sl_metrics_get(m, "sluice_operator_busy_seconds_total", (const char *const[]){label, sub, work[k], NULL});
     }
 }
 

@@ -26,6 +26,10 @@ static const sl_metric_def CATALOG[] = {
      L("input")},
     {"sluice_watermark_delay_seconds", SL_METRIC_GAUGE, "Wall-clock time minus the watermark of an input.",
      L("input")},
+    {"sluice_operator_busy_seconds_total", SL_METRIC_TIME_COUNTER,
+     "Wall time an operator subtask spent on its work, by kind: records (its batches) or timers (watermarks "
+     "and the window firings they trigger); without the operators chained after it.",
+     L("operator", "subtask", "work")},
     {"sluice_window_firings_total", SL_METRIC_COUNTER, "Windows fired (results emitted) by a window operator.",
      L("operator")},
     {"sluice_worker_busy_ratio", SL_METRIC_GAUGE,
@@ -93,7 +97,7 @@ const sl_metric_def *sl_metrics_process_catalog(size_t *count) {
 }
 
 const char *sl_metric_type_name(sl_metric_type type) {
-    return type == SL_METRIC_COUNTER ? "counter" : "gauge";
+    return type == SL_METRIC_GAUGE ? "gauge" : "counter";
 }
 
 sl_metrics *sl_metrics_new(void) {
@@ -263,7 +267,7 @@ static double bits_double(uint64_t bits) {
 
 void sl_metric_add(sl_metric_handle *h, uint64_t delta) {
     if (!h) return;
-    if (h->def->type == SL_METRIC_COUNTER) {
+    if (h->def->type != SL_METRIC_GAUGE) {
         atomic_fetch_add_explicit(&h->value, delta, memory_order_relaxed);
         return;
     }
@@ -287,7 +291,8 @@ void sl_metric_set(sl_metric_handle *h, double value) {
 double sl_metric_value(const sl_metric_handle *h) {
     if (!h) return 0;
     uint64_t v = atomic_load_explicit(&((sl_metric_handle *)h)->value, memory_order_relaxed);
-    return h->def->type == SL_METRIC_COUNTER ? (double)v : bits_double(v);
+    if (h->def->type == SL_METRIC_GAUGE) return bits_double(v);
+    return h->def->type == SL_METRIC_TIME_COUNTER ? (double)v / 1e9 : (double)v;
 }
 
 /* ---- rendering ---- */
@@ -416,7 +421,7 @@ int sl_metrics_render(sl_metrics *m, FILE *out) {
         if (m->replaced[i]) fputs(m->replaced[i], out);
         for (const sl_metric_handle *h = m->series[i]; h; h = h->next) {
             fprintf(out, "%s%s ", h->def->name, h->labels);
-            if (h->def->type == SL_METRIC_COUNTER)
+            if (h->def->type == SL_METRIC_COUNTER)   /* exact, however large */
                 fprintf(out, "%llu", (unsigned long long)atomic_load_explicit(
                                          &((sl_metric_handle *)h)->value, memory_order_relaxed));
             else

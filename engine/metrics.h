@@ -23,7 +23,9 @@
 typedef struct sl_metrics sl_metrics;
 typedef struct sl_metric_handle sl_metric_handle;
 
-typedef enum sl_metric_type { SL_METRIC_COUNTER, SL_METRIC_GAUGE } sl_metric_type;
+/* A time counter is added to in nanoseconds and exported in seconds (a
+ * Prometheus counter): integer adds, like any counter, on per-batch paths. */
+typedef enum sl_metric_type { SL_METRIC_COUNTER, SL_METRIC_GAUGE, SL_METRIC_TIME_COUNTER } sl_metric_type;
 
 /* One catalog row. `labels` is NULL-terminated (an empty list for none). */
 typedef struct sl_metric_def {

@@ -15,6 +15,7 @@
 
 #include "engine/channel.h"
 #include "engine/checkpoint.h"
+#include "engine/clock.h"
 #include "engine/job.h"
 #include "engine/keygroup.h"
 #include "engine/latest_results.h"
@@ -204,6 +205,32 @@ static void record_result_latency(sl_task *t, const sl_op_slot *sink, const sl_b
         sl_result_latency_result(t->job->latency, SL_BATCH_ITEMS(b, sl_top_pages)[i].window_end, commit_id);
 }
 
+/* ---- operator busy time ---- */
+
+typedef struct busy_mark {
+    sl_op_slot *op;
+    sl_op_work work;
+} busy_mark;
+
+/* Charge the time since the last switch to the operator being timed, and
+ * time `op` from now on; returns what was being timed, for busy_end. */
+static busy_mark busy_begin(sl_task *t, sl_op_slot *op, sl_op_work work) {
+    int64_t now = sl_monotonic_ns();
+    busy_mark was = {t->timed_op, t->timed_work};
+    if (was.op) {
+        was.op->busy_ns[was.work] += now - t->timed_since_ns;
+        sl_metric_add(was.op->metrics.busy[was.work], (uint64_t)(now - t->timed_since_ns));
+    }
+    t->timed_op = op;
+    t->timed_work = work;
+    t->timed_since_ns = now;
+    return was;
+}
+
+static void busy_end(sl_task *t, busy_mark was) {
+    busy_begin(t, was.op, was.work);
+}
+
 /* Give batch b, produced by chain position `from` (-1 = the task's input or
  * source), to the next operator that takes it, or to the exchange. */
 void sl_task_deliver(sl_task *t, int from, sl_batch *b) {
@@ -229,7 +256,9 @@ void sl_task_deliver(sl_task *t, int from, sl_batch *b) {
         sl_job_metrics_sink_input(t, b);
         sl_latest_results_feed(t->job->latest, b);
     }
+    busy_mark was = busy_begin(t, op, SL_OP_RECORDS);
     sl_err err = op->plugin->cb_process(op->self, b, &op->emitter, t->errstr, sizeof(t->errstr));
+    busy_end(t, was);
     if (err != SL_OK) sl_job_fail(t->job, op->name, "%s", t->errstr);
     if (!op->forwarded) sl_batch_release(b);
     op->current_in = NULL;
@@ -279,7 +308,9 @@ void sl_task_watermark(sl_task *t, int64_t wm) {
     for (uint32_t i = 0; i < t->n_ops; i++) {
         sl_op_slot *op = &t->ops[i];
         if (!op->plugin->cb_watermark) continue;
+        busy_mark was = busy_begin(t, op, SL_OP_TIMERS);
         sl_err err = op->plugin->cb_watermark(op->self, wm, &op->emitter, t->errstr, sizeof(t->errstr));
+        busy_end(t, was);
         if (err != SL_OK) sl_job_fail(t->job, op->name, "%s", t->errstr);
         flush_emitter(&op->emitter);
     }

@@ -31,8 +31,12 @@ struct sl_readiness {
 };
 
 /* Metric series of one chained operator, created at init (job_metrics.c). */
+/* What an operator's busy time was spent on (sluice_operator_busy_seconds_total). */
+typedef enum sl_op_work { SL_OP_RECORDS, SL_OP_TIMERS, SL_OP_WORK_COUNT } sl_op_work;
+
 typedef struct sl_op_metrics {
     sl_metric_handle *in, *out, *late;
+    sl_metric_handle *busy[SL_OP_WORK_COUNT];
 } sl_op_metrics;
 
 struct sl_emitter {
@@ -53,6 +57,7 @@ typedef struct sl_op_slot {
     uint64_t records_in;
     sl_op_metrics metrics;
     sl_readiness readiness;
+    int64_t busy_ns[SL_OP_WORK_COUNT];       /* its own, without the operators chained after it */
 } sl_op_slot;
 
 typedef struct sl_stage {
@@ -99,6 +104,11 @@ struct sl_task {
 
     sl_op_slot ops[SL_CKPT_MAX_CHAIN];
     uint32_t n_ops;
+    /* The operator call being timed (an operator's output runs the ones
+     * chained after it inside its call: each is charged its own time). */
+    sl_op_slot *timed_op;
+    sl_op_work timed_work;
+    int64_t timed_since_ns;
     sl_state_backend *state;
 
     sl_gate *input;

@@ -23,7 +23,8 @@ value() { awk -v s="$2" '$1 == s {print $2}' "$1"; }
 for series in 'sluice_source_records_total{source="file_source"}' \
               'sluice_events_in_total{operator="session_metrics",subtask="0"}' \
               'sluice_events_in_total{operator="file_sink",subtask="0"}' \
-              'sluice_results_total{type="page_analytics"}'; do
+              'sluice_results_total{type="page_analytics"}' \
+              'sluice_operator_busy_seconds_total{operator="session_metrics",subtask="0",work="records"}'; do
   a=$(value "$tmp/m1.txt" "$series"); b=$(value "$tmp/m2.txt" "$series")
   [ -n "$a" ] && [ -n "$b" ] || fail "$series is missing from /metrics"
   python3 -c "import sys; sys.exit(0 if float(sys.argv[2]) > float(sys.argv[1]) else 1)" "$a" "$b" \
@@ -35,6 +36,10 @@ c=$(value "$tmp/m2.txt" 'sluice_checkpoints_total{result="completed"}')
 grep -q '^sluice_watermark_delay_seconds{input="file#0"} [0-9]' "$tmp/m2.txt" || fail "no watermark delay"
 grep -q '^sluice_checkpoint_size_bytes [1-9]' "$tmp/m2.txt" || fail "no checkpoint size"
 grep -q '^sluice_window_firings_total{operator="page_metrics"} [1-9]' "$tmp/m2.txt" || fail "no window firings"
+# Windows fired, so the window operators spent time on timers too (seconds, not nanoseconds).
+t=$(value "$tmp/m2.txt" 'sluice_operator_busy_seconds_total{operator="page_metrics",subtask="0",work="timers"}')
+python3 -c "import sys; sys.exit(0 if 0 < float(sys.argv[1]) < 30 else 1)" "${t:-0}" \
+  || fail "page_metrics busy seconds on timers: '$t' (want a positive number of seconds below the run's 30)"
 grep -q '^sluice_job_up{job="clickstream"} 1$' "$tmp/m2.txt" || fail "sluice_job_up is not 1"
 # Each worker's shares of the last second: on the CPU and asleep for lack of
 # work, both in [0, 1] and together at most the whole second.

@@ -54,7 +54,7 @@ static void test_catalog_names_follow_conventions(void **state) {
         for (const char *c = name; *c; c++) assert_true(islower((unsigned char)*c) || isdigit((unsigned char)*c) || *c == '_');
         size_t len = strlen(name);
         bool total = len > 6 && !strcmp(name + len - 6, "_total");
-        assert_int_equal(total, cat[i].type == SL_METRIC_COUNTER);
+        assert_int_equal(total, cat[i].type != SL_METRIC_GAUGE);
         assert_true(strlen(cat[i].help) > 10);
         for (size_t j = 0; j < i; j++) assert_string_not_equal(cat[j].name, name);
     }
@@ -78,6 +78,25 @@ static void test_render_help_type_and_labels(void **state) {
     assert_non_null(strstr(text, "\nsluice_checkpoint_duration_seconds 0.25\n"));
     /* A metric nobody asked for is not rendered at all. */
     assert_null(strstr(text, "sluice_kafka_consumer_lag"));
+    free(text);
+    sl_metrics_destroy(m);
+}
+
+/* Busy time is added in nanoseconds, per batch, and exported in seconds as
+ * a counter. */
+static void test_time_counters_render_seconds(void **state) {
+    sl_metrics *m = sl_metrics_new();
+    sl_metric_handle *busy = sl_metrics_get(m, "sluice_operator_busy_seconds_total",
+                                            (const char *[]){"session_metrics", "0", "timers", NULL});
+    sl_metric_add(busy, 1000000000);
+    sl_metric_add(busy, 500000000);
+    assert_true(sl_metric_value(busy) == 1.5);
+    sl_metric_set(busy, 7);   /* refused, as for any counter */
+    assert_true(sl_metric_value(busy) == 1.5);
+    char *text = render(m);
+    assert_non_null(strstr(text, "# TYPE sluice_operator_busy_seconds_total counter\n"
+                                 "sluice_operator_busy_seconds_total{operator=\"session_metrics\",subtask=\"0\","
+                                 "work=\"timers\"} 1.5\n"));
     free(text);
     sl_metrics_destroy(m);
 }
@@ -316,6 +335,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_catalog_names_follow_conventions),
         cmocka_unit_test(test_render_help_type_and_labels),
+        cmocka_unit_test(test_time_counters_render_seconds),
         cmocka_unit_test(test_label_values_are_escaped),
         cmocka_unit_test(test_same_labels_same_handle),
         cmocka_unit_test(test_unknown_names_and_bad_labels_are_logged),
