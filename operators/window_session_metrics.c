@@ -318,12 +318,17 @@ static int64_t drop_below(const session_metrics *m) {
     return m->firing_start > m->horizon ? m->firing_start : m->horizon;
 }
 
-/* Does a slide have records of s to take out, put in or drop? */
-static bool slide_has_work(const session_metrics *m, const sl_session_records *s) {
-    return s->oldest < drop_below(m) || s->newest >= enter_from(m);
+/* Which ends of s a slide has work at: records to take out or drop at the
+ * oldest, records to put in at the newest. */
+typedef struct slide_ends {
+    bool oldest, newest;
+} slide_ends;
+
+static slide_ends slide_work(const session_metrics *m, const sl_session_records *s) {
+    return (slide_ends){s->oldest < drop_below(m), s->newest >= enter_from(m)};
 }
 
-/* Bring one session with work (slide_has_work: the visit queues no other)
+/* Bring one session with work (slide_work: the visit queues no other)
  * from the panes [entered_lo, entered_hi) to those of [firing_start,
  * firing_end): its records that left leave (oldest first), the new ones
  * enter (ascending). Windows fire in order here, so no later one needs the
@@ -331,12 +336,15 @@ static bool slide_has_work(const session_metrics *m, const sl_session_records *s
 static void slide_session(session_metrics *m, uint64_t key_hash, sl_session_records *s) {
     int64_t below = leave_below(m), from = enter_from(m);
     uint32_t i = s->head, off = s->page_head;
-    for (; i < s->n && s->records[i].pane < below; off += s->records[i++].n_pages)
-        if (s->records[i].pane >= m->entered_lo) leave_record(m, key_hash, s, i, off);
-    uint32_t j = s->n, j_off = s->n_pages;
-    while (j > i && s->records[j - 1].pane >= from) j_off -= s->records[--j].n_pages;
-    for (; j < s->n && s->records[j].pane < m->firing_end; j_off += s->records[j++].n_pages)
-        enter_record(m, key_hash, s, j, j_off);
+    if (s->oldest < below)
+        for (; i < s->n && s->records[i].pane < below; off += s->records[i++].n_pages)
+            if (s->records[i].pane >= m->entered_lo) leave_record(m, key_hash, s, i, off);
+    if (s->newest >= from) {
+        uint32_t j = s->n, j_off = s->n_pages;
+        while (j > i && s->records[j - 1].pane >= from) j_off -= s->records[--j].n_pages;
+        for (; j < s->n && s->records[j].pane < m->firing_end; j_off += s->records[j++].n_pages)
+            enter_record(m, key_hash, s, j, j_off);
+    }
     sl_session_records_drop_before(s, drop_below(m));
 }
 
@@ -345,18 +353,22 @@ static void slide_queued(session_metrics *m, const queued_session *q) {
     prune(m, q->records, INT64_MIN, q->key, q->key_len, q->hash);   /* only removes the session when empty */
 }
 
-/* Start loading the records a slide of s reads: the oldest (which may
- * leave) with the one after it and its pages, the newest two (the search
- * for those that enter) and the end of the page log. */
-SL_PREFETCH_INLINE void prefetch_records(const sl_session_records *s) {
-    if (sl_session_records_empty(s)) return;
-    __builtin_prefetch(&s->records[s->head]);
-    __builtin_prefetch(&s->records[s->head + 1]);
-    __builtin_prefetch(&s->records[s->n - 1]);
-    if (s->n >= 2) __builtin_prefetch(&s->records[s->n - 2]);
-    if (s->n_pages == 0) return;
-    __builtin_prefetch(&s->pages[s->page_head]);
-    __builtin_prefetch(&s->pages[s->n_pages - 1]);
+/* Start loading the records a slide of s reads, at the ends that have
+ * work (with many panes per window a session is usually either still
+ * adding panes or only losing them, and the other end is cold): the
+ * oldest (which may leave) with the one after it and its pages; the
+ * newest two (the search for those that enter) and the end of the page log. */
+SL_PREFETCH_INLINE void prefetch_records(const sl_session_records *s, slide_ends work) {
+    if (work.oldest) {
+        __builtin_prefetch(&s->records[s->head]);
+        __builtin_prefetch(&s->records[s->head + 1]);
+        if (s->n_pages) __builtin_prefetch(&s->pages[s->page_head]);
+    }
+    if (work.newest) {
+        __builtin_prefetch(&s->records[s->n - 1]);
+        if (s->n >= 2) __builtin_prefetch(&s->records[s->n - 2]);
+        if (s->n_pages) __builtin_prefetch(&s->pages[s->n_pages - 1]);
+    }
 }
 
 /* At a firing with many panes per window nearly every session misses the
@@ -373,14 +385,15 @@ SL_PREFETCH_INLINE void prefetch_records(const sl_session_records *s) {
 static int visit_slide(const void *key, size_t key_len, uint64_t key_hash, void *value, void *opaque) {
     session_metrics *m = opaque;
     sl_session_records *s = value;
-    if (!slide_has_work(m, s)) {
+    slide_ends work = slide_work(m, s);
+    if (!work.oldest && !work.newest) {
         prune(m, s, INT64_MIN, key, key_len, key_hash);   /* only removes the session when empty */
         return 0;
     }
     queued_session *slot = &m->slide_queue[m->queued % SLIDE_QUEUE];
     if (m->queued >= SLIDE_QUEUE) slide_queued(m, slot);
     *slot = (queued_session){key, key_len, key_hash, s, UINT32_MAX};
-    prefetch_records(s);
+    prefetch_records(s, work);
     sl_session_agg_prefetch_slot(m->agg, key_hash);
     m->queued++;
     if (m->queued > SLIDE_STEP_SESSION) {
