@@ -237,8 +237,8 @@ static void pane_move(baseline *b, uint32_t at, bool leave) {
         sl_session_pane_entry pe = {p->start, e->min_ts, e->max_ts, b->page_hashes[e->entry_page],
                                     e->events, e->n_pages, hashes};
         sl_session_pane_entry next;
-        if (!leave) sl_session_agg_enter(b->sessions, e->session_hash, &pe);
-        else sl_session_agg_leave(b->sessions, e->session_hash, &pe,
+        if (!leave) sl_session_agg_enter(b->sessions, e->session_hash, NULL, &pe);
+        else sl_session_agg_leave(b->sessions, e->session_hash, NULL, &pe,
                                   next_entered(b, at, e->session_hash, &next) ? &next : NULL);
         if (hashes != b->entry_pages) free(hashes);
     }

@@ -9,6 +9,7 @@
 static void records_init(void *v) {
     sl_session_records *s = v;
     memset(s, 0, sizeof(*s));
+    s->agg_slot = UINT32_MAX;
     s->oldest = INT64_MAX;
     s->newest = INT64_MIN;
 }
@@ -54,6 +55,7 @@ static bool records_decode(void *v, const uint8_t *buf, size_t len) {
     if (!s->records || !s->pages) abort();
     s->cap = s->n = n;
     s->cap_pages = s->n_pages = n_pages;
+    s->agg_slot = UINT32_MAX;
     uint64_t counted = 0;
     const uint8_t *p = buf + 8;
     for (uint32_t i = 0; i < n; i++, p += RECORD_BYTES) {

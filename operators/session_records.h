@@ -33,6 +33,9 @@ typedef struct sl_session_records {
     int64_t oldest, newest;
     sl_session_record *records;       /* [head, n): ascending pane */
     uint32_t head, n, cap;
+    /* Where the session's running aggregate was last found
+     * (session_window_agg.h); not encoded: UINT32_MAX once decoded. */
+    uint32_t agg_slot;
     uint64_t *pages;                  /* page log: [page_head, n_pages) */
     uint32_t page_head, n_pages, cap_pages;
 } sl_session_records;

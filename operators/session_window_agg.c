@@ -228,9 +228,19 @@ static void settle(sl_session_agg *a, const session *s, const contribution *old)
 
 /* ---- sessions ---- */
 
-static session *session_for(sl_session_agg *a, uint64_t hash) {
-    bool inserted;
-    uint32_t i = sl_hash_index_upsert(&a->session_index, hash, &inserted);
+/* Does the hint name the session? */
+static bool hint_right(const sl_session_agg *a, uint64_t hash, const uint32_t *slot) {
+    return slot && *slot < a->n_sessions && a->sessions[*slot].hash == hash;
+}
+
+static void keep_hint(uint32_t *slot, uint32_t i) {
+    if (slot) *slot = i;
+}
+
+static session *session_for(sl_session_agg *a, uint64_t hash, uint32_t *slot) {
+    bool inserted = false;
+    uint32_t i = hint_right(a, hash, slot) ? *slot : sl_hash_index_upsert(&a->session_index, hash, &inserted);
+    keep_hint(slot, i);
     if (inserted) {
         if (i == a->cap_sessions) {
             a->cap_sessions = a->cap_sessions ? 2 * a->cap_sessions : 1024;
@@ -263,9 +273,9 @@ static void compact(sl_session_agg *a) {
     a->n_sessions = kept;
 }
 
-void sl_session_agg_enter(sl_session_agg *a, uint64_t session_hash, const sl_session_pane_entry *e) {
+void sl_session_agg_enter(sl_session_agg *a, uint64_t session_hash, uint32_t *slot, const sl_session_pane_entry *e) {
     uint32_t entry = page_number(a, e->entry_page);
-    session *s = session_for(a, session_hash);
+    session *s = session_for(a, session_hash, slot);
     contribution old = contribution_of(s);
     if (!s->n++) s->oldest = (session_start){e->pane, e->min_ts, entry};
     s->newest_max_ts = e->max_ts;
@@ -274,10 +284,11 @@ void sl_session_agg_enter(sl_session_agg *a, uint64_t session_hash, const sl_ses
     settle(a, s, &old);
 }
 
-void sl_session_agg_leave(sl_session_agg *a, uint64_t session_hash, const sl_session_pane_entry *e,
+void sl_session_agg_leave(sl_session_agg *a, uint64_t session_hash, uint32_t *slot, const sl_session_pane_entry *e,
                           const sl_session_pane_entry *next) {
-    uint32_t i = sl_hash_index_find(&a->session_index, session_hash);
+    uint32_t i = hint_right(a, session_hash, slot) ? *slot : sl_hash_index_find(&a->session_index, session_hash);
     if (i == UINT32_MAX) return;
+    keep_hint(slot, i);
     session *s = &a->sessions[i];
     if (!s->n || s->oldest.pane != e->pane) return;   /* this pane never entered for it */
     contribution old = contribution_of(s);
@@ -293,11 +304,13 @@ void sl_session_agg_leave(sl_session_agg *a, uint64_t session_hash, const sl_ses
 
 /* ---- prefetching ---- */
 
-SL_PREFETCH_EXTERN void sl_session_agg_prefetch_slot(const sl_session_agg *a, uint64_t session_hash) {
-    sl_hash_index_prefetch(&a->session_index, session_hash);
+SL_PREFETCH_EXTERN void sl_session_agg_prefetch_slot(const sl_session_agg *a, uint64_t session_hash, uint32_t slot) {
+    if (slot < a->n_sessions) sl_prefetch_lines(&a->sessions[slot], sizeof(session));
+    else sl_hash_index_prefetch(&a->session_index, session_hash);
 }
 
-uint32_t sl_session_agg_prefetch_session(const sl_session_agg *a, uint64_t session_hash) {
+uint32_t sl_session_agg_prefetch_session(const sl_session_agg *a, uint64_t session_hash, uint32_t slot) {
+    if (hint_right(a, session_hash, &slot)) return slot;   /* loaded by the first step */
     uint32_t i = sl_hash_index_find(&a->session_index, session_hash);
     if (i != UINT32_MAX) sl_prefetch_lines(&a->sessions[i], sizeof(session));
     return i;

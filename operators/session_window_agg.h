@@ -41,15 +41,22 @@ void sl_session_agg_free(sl_session_agg *a);
 /* Forget every session (e.g. to rebuild from state). */
 void sl_session_agg_clear(sl_session_agg *a);
 
+/* Where a session's aggregate is, for a caller that keeps it with the
+ * session: `slot` (NULL: none kept) is read as a hint and updated, and a
+ * right hint spares the lookup by hash -- with many panes per window, a
+ * chain of cache misses. Any value is safe: a hint that names another
+ * session (they move when the aggregates compact) is found again by hash.
+ * UINT32_MAX: not known. */
+
 /* Session `session_hash`'s entry of a pane that enters the window (newer
  * than every pane it holds for that session). */
-void sl_session_agg_enter(sl_session_agg *a, uint64_t session_hash, const sl_session_pane_entry *e);
+void sl_session_agg_enter(sl_session_agg *a, uint64_t session_hash, uint32_t *slot, const sl_session_pane_entry *e);
 /* The same entry leaves the window (it is the session's oldest pane);
  * `next` is the session's entry that is its oldest in the window afterwards
  * (NULL: none is left; its pages are not read). The caller holds the session's panes: keeping them
  * here too would write every entering pane twice, into memory that with
  * many panes per window is out of the CPU caches. */
-void sl_session_agg_leave(sl_session_agg *a, uint64_t session_hash, const sl_session_pane_entry *e,
+void sl_session_agg_leave(sl_session_agg *a, uint64_t session_hash, uint32_t *slot, const sl_session_pane_entry *e,
                           const sl_session_pane_entry *next);
 
 /* Prefetching, for a loop over many sessions: a session's enter or leave
@@ -59,9 +66,11 @@ void sl_session_agg_leave(sl_session_agg *a, uint64_t session_hash, const sl_ses
  * some sessions apart, for the sessions it will enter or leave later keeps
  * those misses in flight while it works on earlier ones. Each step reads
  * only what the step before loaded. */
-void sl_session_agg_prefetch_slot(const sl_session_agg *a, uint64_t session_hash);
+/* The first step: the session's aggregate where `slot` says (see above),
+ * else its index slot. */
+void sl_session_agg_prefetch_slot(const sl_session_agg *a, uint64_t session_hash, uint32_t slot);
 /* Returns where the session is, for the next step (UINT32_MAX: nowhere yet). */
-uint32_t sl_session_agg_prefetch_session(const sl_session_agg *a, uint64_t session_hash);
+uint32_t sl_session_agg_prefetch_session(const sl_session_agg *a, uint64_t session_hash, uint32_t slot);
 void sl_session_agg_prefetch_pages(const sl_session_agg *a, uint32_t position);
 
 /* The partial sums of one page over the sessions in the window. */

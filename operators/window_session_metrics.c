@@ -289,20 +289,20 @@ static sl_session_pane_entry entry_of(const sl_session_records *s, uint32_t i, u
 }
 
 /* Record i (its pages start at page_off) enters the running aggregates. */
-static void enter_record(session_metrics *m, uint64_t key_hash, const sl_session_records *s, uint32_t i,
+static void enter_record(session_metrics *m, uint64_t key_hash, sl_session_records *s, uint32_t i,
                          uint32_t page_off) {
     sl_session_pane_entry e = entry_of(s, i, page_off);
-    sl_session_agg_enter(m->agg, key_hash, &e);
+    sl_session_agg_enter(m->agg, key_hash, &s->agg_slot, &e);
 }
 
 /* Record i, the session's oldest in the aggregates, leaves them; the next
  * record is then the oldest there if it entered (is older than entered_hi). */
-static void leave_record(session_metrics *m, uint64_t key_hash, const sl_session_records *s, uint32_t i,
+static void leave_record(session_metrics *m, uint64_t key_hash, sl_session_records *s, uint32_t i,
                          uint32_t page_off) {
     sl_session_pane_entry e = entry_of(s, i, page_off), next;
     bool has_next = i + 1 < s->n && s->records[i + 1].pane < m->entered_hi;
     if (has_next) next = entry_of(s, i + 1, page_off + s->records[i].n_pages);
-    sl_session_agg_leave(m->agg, key_hash, &e, has_next ? &next : NULL);
+    sl_session_agg_leave(m->agg, key_hash, &s->agg_slot, &e, has_next ? &next : NULL);
 }
 
 /* The panes below this leave the aggregates, those from enter_from() on enter. */
@@ -394,11 +394,11 @@ static int visit_slide(const void *key, size_t key_len, uint64_t key_hash, void 
     if (m->queued >= SLIDE_QUEUE) slide_queued(m, slot);
     *slot = (queued_session){key, key_len, key_hash, s, UINT32_MAX};
     prefetch_records(s, work);
-    sl_session_agg_prefetch_slot(m->agg, key_hash);
+    sl_session_agg_prefetch_slot(m->agg, key_hash, s->agg_slot);
     m->queued++;
     if (m->queued > SLIDE_STEP_SESSION) {
         queued_session *q = &m->slide_queue[(m->queued - 1 - SLIDE_STEP_SESSION) % SLIDE_QUEUE];
-        q->agg_position = sl_session_agg_prefetch_session(m->agg, q->hash);
+        q->agg_position = sl_session_agg_prefetch_session(m->agg, q->hash, q->records->agg_slot);
     }
     if (m->queued > SLIDE_STEP_PAGES)
         sl_session_agg_prefetch_pages(m->agg, m->slide_queue[(m->queued - 1 - SLIDE_STEP_PAGES) % SLIDE_QUEUE].agg_position);

@@ -216,8 +216,27 @@ static void expected(int lo, int hi, sums *want) {
     }
 }
 
+/* How a test passes the session's slot hint: none, the one the aggregates
+ * keep up to date, or a wrong one every time (another session's slot, one
+ * past the end, or "not known"): the sums must not depend on it. */
+enum hint_mode { NO_HINT, KEPT_HINT, WRONG_HINT, HINT_MODES };
+
+static uint32_t *hint_for(enum hint_mode mode, uint32_t *hints, int s, unsigned *rng) {
+    if (mode == NO_HINT) return NULL;
+    if (mode == WRONG_HINT) {
+        *rng = *rng * 1103515245u + 12345u;
+        uint32_t r = *rng >> 16;
+        hints[s] = r % 3 == 0 ? UINT32_MAX : r % 3 == 1 ? (uint32_t)N_SESSIONS * 4 : (r >> 2) % N_SESSIONS;
+    }
+    return &hints[s];
+}
+
 static void running_session_sums_equal_a_merge_of_the_window(void **state) {
-    for (unsigned seed = 1; seed <= 5; seed++) {
+    for (unsigned seed = 1; seed <= 5 * HINT_MODES; seed++) {
+        enum hint_mode mode = (enum hint_mode)(seed % HINT_MODES);
+        uint32_t hints[N_SESSIONS];
+        for (int s = 0; s < N_SESSIONS; s++) hints[s] = UINT32_MAX;
+        unsigned rng = seed;
         make_cells(seed);
         sl_session_agg *a = sl_session_agg_new();
         for (int end = 1; end <= N_PANES + WINDOW; end++) {
@@ -230,13 +249,14 @@ static void running_session_sums_equal_a_merge_of_the_window(void **state) {
                         while (q < end - 1 && q < N_PANES && !cells[s][q].used) q++;
                         bool has_next = q < end - 1 && q < N_PANES;
                         if (has_next) next = entry_of(s, q);
-                        sl_session_agg_leave(a, (uint64_t)s + 1, &e, has_next ? &next : NULL);
+                        sl_session_agg_leave(a, (uint64_t)s + 1, hint_for(mode, hints, s, &rng), &e,
+                                             has_next ? &next : NULL);
                     }
             if (end - 1 < N_PANES)
                 for (int s = 0; s < N_SESSIONS; s++)
                     if (cells[s][end - 1].used) {
                         sl_session_pane_entry e = entry_of(s, end - 1);
-                        sl_session_agg_enter(a, (uint64_t)s + 1, &e);
+                        sl_session_agg_enter(a, (uint64_t)s + 1, hint_for(mode, hints, s, &rng), &e);
                     }
             sums got, want;
             memset(&got, 0, sizeof(got));
