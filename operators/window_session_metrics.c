@@ -69,6 +69,10 @@ typedef struct queued_session {
 #define SLIDE_QUEUE 12
 #define SLIDE_STEP_SESSION 4
 #define SLIDE_STEP_PAGES 8
+#define SLIDE_RING 16                 /* slots, a power of two >= SLIDE_QUEUE: an index is a mask */
+_Static_assert((SLIDE_RING & (SLIDE_RING - 1)) == 0 && SLIDE_RING >= SLIDE_QUEUE, "the slide ring");
+
+static queued_session *ring_at(queued_session *ring, uint64_t i) { return &ring[i & (SLIDE_RING - 1)]; }
 
 typedef struct session_metrics {
     sl_operator_ctx *ctx;
@@ -82,7 +86,7 @@ typedef struct session_metrics {
     sl_key_list removals;             /* sessions left without records, removed after a visit */
     int64_t firing_start, firing_end;
     sl_emitter *firing_out;
-    queued_session slide_queue[SLIDE_QUEUE];
+    queued_session slide_queue[SLIDE_RING];
     uint64_t queued;                  /* sessions queued in this slide visit */
     /* scratch for merging */
     sl_hash_index session_index;
@@ -390,24 +394,24 @@ static int visit_slide(const void *key, size_t key_len, uint64_t key_hash, void 
         prune(m, s, INT64_MIN, key, key_len, key_hash);   /* only removes the session when empty */
         return 0;
     }
-    queued_session *slot = &m->slide_queue[m->queued % SLIDE_QUEUE];
-    if (m->queued >= SLIDE_QUEUE) slide_queued(m, slot);
+    if (m->queued >= SLIDE_QUEUE) slide_queued(m, ring_at(m->slide_queue, m->queued - SLIDE_QUEUE));
+    queued_session *slot = ring_at(m->slide_queue, m->queued);
     *slot = (queued_session){key, key_len, key_hash, s, UINT32_MAX};
     prefetch_records(s, work);
     sl_session_agg_prefetch_slot(m->agg, key_hash, s->agg_slot);
     m->queued++;
     if (m->queued > SLIDE_STEP_SESSION) {
-        queued_session *q = &m->slide_queue[(m->queued - 1 - SLIDE_STEP_SESSION) % SLIDE_QUEUE];
+        queued_session *q = ring_at(m->slide_queue, m->queued - 1 - SLIDE_STEP_SESSION);
         q->agg_position = sl_session_agg_prefetch_session(m->agg, q->hash, q->records->agg_slot);
     }
     if (m->queued > SLIDE_STEP_PAGES)
-        sl_session_agg_prefetch_pages(m->agg, m->slide_queue[(m->queued - 1 - SLIDE_STEP_PAGES) % SLIDE_QUEUE].agg_position);
+        sl_session_agg_prefetch_pages(m->agg, ring_at(m->slide_queue, m->queued - 1 - SLIDE_STEP_PAGES)->agg_position);
     return 0;
 }
 
 static void drain_slides(session_metrics *m) {
     uint64_t from = m->queued > SLIDE_QUEUE ? m->queued - SLIDE_QUEUE : 0;
-    for (uint64_t i = from; i < m->queued; i++) slide_queued(m, &m->slide_queue[i % SLIDE_QUEUE]);
+    for (uint64_t i = from; i < m->queued; i++) slide_queued(m, ring_at(m->slide_queue, i));
     m->queued = 0;
 }
 
