@@ -44,6 +44,7 @@ typedef struct session_entry {
     uint32_t events;
     int64_t min_ts, max_ts;
     uint32_t entry_page;
+    uint32_t agg_slot;                  /* where the session's running aggregate is (a hint, as the engine keeps) */
     uint32_t n_pages, cap_pages;
     uint32_t inline_pages[PAGE_SLOTS];
     uint32_t *more_pages;               /* beyond PAGE_SLOTS (rare) */
@@ -192,7 +193,8 @@ static void add_event(baseline *b, const sl_event *ev) {
             p->entries = grow(p->entries, p->cap_entries, sizeof(session_entry));
         }
         p->n_entries++;
-        p->entries[k] = (session_entry){.session_hash = ev->session_hash, .min_ts = INT64_MAX, .max_ts = INT64_MIN};
+        p->entries[k] = (session_entry){.session_hash = ev->session_hash, .min_ts = INT64_MAX, .max_ts = INT64_MIN,
+                                        .agg_slot = UINT32_MAX};
     }
     session_entry *e = &p->entries[k];
     if (enters_before(b, e, ev->timestamp_ms, page)) {
@@ -237,8 +239,8 @@ static void pane_move(baseline *b, uint32_t at, bool leave) {
         sl_session_pane_entry pe = {p->start, e->min_ts, e->max_ts, b->page_hashes[e->entry_page],
                                     e->events, e->n_pages, hashes};
         sl_session_pane_entry next;
-        if (!leave) sl_session_agg_enter(b->sessions, e->session_hash, NULL, &pe);
-        else sl_session_agg_leave(b->sessions, e->session_hash, NULL, &pe,
+        if (!leave) sl_session_agg_enter(b->sessions, e->session_hash, &e->agg_slot, &pe);
+        else sl_session_agg_leave(b->sessions, e->session_hash, &e->agg_slot, &pe,
                                   next_entered(b, at, e->session_hash, &next) ? &next : NULL);
         if (hashes != b->entry_pages) free(hashes);
     }
