@@ -30,10 +30,10 @@ struct sl_readiness {
     _Atomic(const char *) waiting_for;
 };
 
-/* Metric series of one chained operator, created at init (job_metrics.c). */
 /* What an operator's busy time was spent on (sluice_operator_busy_seconds_total). */
 typedef enum sl_op_work { SL_OP_RECORDS, SL_OP_TIMERS, SL_OP_WORK_COUNT } sl_op_work;
 
+/* Metric series of one chained operator, created at init (job_metrics.c). */
 typedef struct sl_op_metrics {
     sl_metric_handle *in, *out, *late;
     sl_metric_handle *busy[SL_OP_WORK_COUNT];
