@@ -77,4 +77,17 @@ if bad:
     print("missing or invalid: " + ", ".join(bad), file=sys.stderr)
     sys.exit(1)
 PY
+
+# bench/count.sh: counts per event at two overlaps, then what grew.
+"$SLUICE_SOURCE_DIR/bench/count.sh" --events 20000 --top 3 --build "$SLUICE_BUILD_DIR" >"$work/count.txt" \
+    2>"$work/count.log" || { cat "$work/count.log" "$work/count.txt" >&2; fail "bench/count.sh exited $?"; }
+python3 - "$work/count.txt" <<'PY' || { cat "$work/count.txt" >&2; fail "bench/count.sh printed no counts"; }
+import re, sys
+text = open(sys.argv[1]).read()
+rows = re.findall(r"^ +(\d+) panes: +(\d+) instructions, +([\d.]+) L1 data misses$", text, re.M)
+assert [int(p) for p, _, _ in rows] == [1, 300], rows
+assert all(int(ir) > 100 for _, ir, _ in rows), rows   # a job's worker runs hundreds of instructions per event
+grew = re.findall(r"^ *[+-]\d+\.\d +[+-]\d+\.\d\d +[\d.]+ -> +[\d.]+  \S+$", text, re.M)
+assert len(grew) == 3, text
+PY
 echo "bench smoke: OK"
