@@ -63,5 +63,25 @@ views = [v for _, _, v in rows]
 assert views == sorted(views, reverse=True) and views[0] > 0, rows
 print(f"ok: Prometheus answers the dashboard's {sys.argv[2]!r}: " + ", ".join(f"#{k} {p} {v:.0f}" for k, p, v in rows[:3]) + ", ...")
 PY
+# The "Operator busy time" panel's query: a rate, so it answers once two
+# scrapes (1 s apart) saw the counter move.
+busy_query=$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(next(t["expr"] for p in d["panels"] if p["title"].startswith("Operator busy time") for t in p["targets"]))' \
+  "$SLUICE_SOURCE_DIR/monitoring/grafana/dashboards/sluice.json")
+busy=""
+for _ in $(seq 50); do
+  busy=$(curl -sf --get "http://127.0.0.1:$prom_port/api/v1/query" --data-urlencode "query=$busy_query" 2>/dev/null \
+         | python3 -c '
+import json, sys
+r = json.load(sys.stdin)["data"]["result"]
+v = [float(s["value"][1]) for s in r if s["metric"].get("operator") == "session_metrics" and s["metric"].get("work") == "records"]
+print(v[0] if v and 0 < v[0] <= 1.5 else "")' 2>/dev/null || true)
+  [ -n "$busy" ] && break
+  sleep 0.2
+done
+[ -n "$busy" ] || fail "the Operator busy time panel query gave no share for session_metrics records: $busy_query"
+echo "ok: Prometheus answers the dashboard's busy-time query: session_metrics records busy $busy of each second"
 "$SLUICE_BIN" cancel "$id" >/dev/null || fail "sluice cancel"
 echo "PASS: Prometheus scraped the job: $query = $value, up = $up"
