@@ -325,19 +325,18 @@ SL_PREFETCH_EXTERN void sl_session_agg_prefetch_slot(const sl_session_agg *a, ui
     else sl_hash_index_prefetch(&a->session_index, session_hash);
 }
 
-uint32_t sl_session_agg_prefetch_session(const sl_session_agg *a, uint64_t session_hash, uint32_t slot) {
-    if (hint_right(a, session_hash, &slot)) return slot;   /* loaded by the first step */
-    uint32_t i = sl_hash_index_find(&a->session_index, session_hash);
-    if (i != UINT32_MAX) sl_prefetch_lines(&a->sessions[i], sizeof(session));
-    return i;
+void sl_session_agg_prefetch_session(const sl_session_agg *a, uint64_t session_hash, uint32_t *slot) {
+    if (hint_right(a, session_hash, slot)) return;   /* loaded by the first step */
+    *slot = sl_hash_index_find(&a->session_index, session_hash);
+    if (*slot != UINT32_MAX) sl_prefetch_lines(&a->sessions[*slot], sizeof(session));
 }
 
 /* Searches and a duration change walk the page numbers; a count changes
  * one or two pane counts, found when they are. (A session that left in
  * between may have moved: then this only loads another's.) */
-SL_PREFETCH_EXTERN void sl_session_agg_prefetch_pages(const sl_session_agg *a, uint32_t position) {
-    if (position >= a->n_sessions) return;
-    const session *s = &a->sessions[position];
+SL_PREFETCH_EXTERN void sl_session_agg_prefetch_pages(const sl_session_agg *a, uint32_t slot) {
+    if (slot >= a->n_sessions) return;
+    const session *s = &a->sessions[slot];
     sl_prefetch_lines(s->pages.ids, s->pages.n * sizeof(uint32_t));
 }
 

@@ -69,9 +69,11 @@ void sl_session_agg_leave(sl_session_agg *a, uint64_t session_hash, uint32_t *sl
 /* The first step: the session's aggregate where `slot` says (see above),
  * else its index slot. */
 void sl_session_agg_prefetch_slot(const sl_session_agg *a, uint64_t session_hash, uint32_t slot);
-/* Returns where the session is, for the next step (UINT32_MAX: nowhere yet). */
-uint32_t sl_session_agg_prefetch_session(const sl_session_agg *a, uint64_t session_hash, uint32_t slot);
-void sl_session_agg_prefetch_pages(const sl_session_agg *a, uint32_t position);
+/* The second: finds the session when the hint was wrong, and sets *slot to
+ * where it is (UINT32_MAX: nowhere yet) -- for the third step, and for the
+ * enter or leave that follows. */
+void sl_session_agg_prefetch_session(const sl_session_agg *a, uint64_t session_hash, uint32_t *slot);
+void sl_session_agg_prefetch_pages(const sl_session_agg *a, uint32_t slot);
 
 /* The partial sums of one page over the sessions in the window. */
 typedef struct sl_session_page_sums {

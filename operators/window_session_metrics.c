@@ -60,8 +60,7 @@ typedef struct queued_session {
     const void *key;
     size_t key_len;
     uint64_t hash;
-    sl_session_records *records;
-    uint32_t agg_position;            /* from the second prefetch step, for the third */
+    sl_session_records *records;      /* its agg_slot: where the prefetch steps found its aggregate */
 } queued_session;
 
 /* Sessions in flight in a slide visit (see visit_slide), and how far
@@ -396,16 +395,16 @@ static int visit_slide(const void *key, size_t key_len, uint64_t key_hash, void 
     }
     if (m->queued >= SLIDE_QUEUE) slide_queued(m, ring_at(m->slide_queue, m->queued - SLIDE_QUEUE));
     queued_session *slot = ring_at(m->slide_queue, m->queued);
-    *slot = (queued_session){key, key_len, key_hash, s, UINT32_MAX};
+    *slot = (queued_session){key, key_len, key_hash, s};
     prefetch_records(s, work);
     sl_session_agg_prefetch_slot(m->agg, key_hash, s->agg_slot);
     m->queued++;
     if (m->queued > SLIDE_STEP_SESSION) {
         queued_session *q = ring_at(m->slide_queue, m->queued - 1 - SLIDE_STEP_SESSION);
-        q->agg_position = sl_session_agg_prefetch_session(m->agg, q->hash, q->records->agg_slot);
+        sl_session_agg_prefetch_session(m->agg, q->hash, &q->records->agg_slot);
     }
     if (m->queued > SLIDE_STEP_PAGES)
-        sl_session_agg_prefetch_pages(m->agg, ring_at(m->slide_queue, m->queued - 1 - SLIDE_STEP_PAGES)->agg_position);
+        sl_session_agg_prefetch_pages(m->agg, ring_at(m->slide_queue, m->queued - 1 - SLIDE_STEP_PAGES)->records->agg_slot);
     return 0;
 }
 
