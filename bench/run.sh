@@ -101,8 +101,8 @@ put suite.runs "$runs"
 # The machine's speed drifts over minutes (bench/README.md), so the runs
 # that a ratio compares are taken side by side, in rounds: a ratio is the
 # median of the rounds' ratios, not a ratio of medians taken minutes apart.
-# column K of "$tmp/rounds" (1-based), median
-column() { awk -v k="$1" '{print $k}' "$tmp/rounds" | median; }
+# column K (1-based) of "$tmp/rounds" or of FILE, median
+column() { awk -v k="$1" '{print $k}' "${2:-$tmp/rounds}" | median; }
 # median over the rounds of column A / column B (rounds where both are positive)
 round_ratio() { awk -v a="$1" -v b="$2" '$a > 0 && $b > 0 {printf "%.3f\n", $a / $b}' "$tmp/rounds" | median; }
 # The COST baseline on EVENTS events with a window of SIZE_MS; it prints
@@ -119,6 +119,8 @@ operator_busy() {
             END {if (!NR) {print "bench/run.sh: the job logged no busy time for " op > "/dev/stderr"; exit 1}
                  printf "%.1f %.1f\n", r, t}'
 }
+# The same for every operator in $busy_ops, on one line.
+operators_busy() { for op in $busy_ops; do operator_busy "$op" || return 1; done | paste -sd' '; }
 # Steady ns per event from the times in ms on N and on 4N events: (t(4N) - t(N)) / 3N.
 steady_ns() { awk -v a="$1" -v b="$2" -v n="$overlap_events" 'BEGIN {printf "%.1f\n", (b - a) * 1e6 / (3 * n)}'; }
 
@@ -271,14 +273,15 @@ for _ in $(seq "$runs"); do
             --set window.size_ms=$((panes * 10000)))
         eps=$(engine_eps "${overlap_args[@]}" --set generator.events="$overlap_events")
         ms_n=$(cat "$tmp/engine.ms")
-        busy_n=$(for op in $busy_ops; do operator_busy "$op" || exit 1; done | paste -sd' ')
+        busy_n=$(operators_busy)
         engine_eps "${overlap_args[@]}" --set generator.events=$((4 * overlap_events)) >/dev/null
         ms_4n=$(cat "$tmp/engine.ms")
-        busy_4n=$(for op in $busy_ops; do operator_busy "$op" || exit 1; done | paste -sd' ')
-        case $panes in 1 | 300)
-            paste -d' ' <(echo "$busy_n" | tr ' ' '\n') <(echo "$busy_4n" | tr ' ' '\n') |
-                while read -r a b; do steady_ns "$a" "$b"; done | paste -sd' ' >>"$tmp/busy_round" ;;
-        esac
+        busy_4n=$(operators_busy)
+        if [ "$panes" = 1 ] || [ "$panes" = 300 ]; then
+            read -ra on_n <<<"$busy_n"
+            read -ra on_4n <<<"$busy_4n"
+            for i in "${!on_n[@]}"; do steady_ns "${on_n[i]}" "${on_4n[i]}"; done | paste -sd' ' >>"$tmp/busy_round"
+        fi
         echo "$eps $(steady_ns "$ms_n" "$ms_4n")"
     done | paste -sd' ' >"$tmp/round"
     paste -sd' ' "$tmp/busy_round" >>"$tmp/busy_rounds"
@@ -308,7 +311,7 @@ put overlap.baseline_cost_300_over_1 "$(round_ratio 10 9)"
 k=1
 for panes in 1 300; do
     for name in session_records session_timers page_records page_timers; do
-        put "overlap.busy_${name}_ns_per_event_$panes" "$(awk -v k="$k" '{print $k}' "$tmp/busy_rounds" | median)"
+        put "overlap.busy_${name}_ns_per_event_$panes" "$(column "$k" "$tmp/busy_rounds")"
         k=$((k + 1))
     done
 done
