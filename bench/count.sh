@@ -101,14 +101,19 @@ count() {
                       print a[1], a[2] + a[3], a[4] + a[5], a[n]}' |
         grep -Ev "$generation" | sort -k4,4 >"$tmp/fn.$1.$2" || true
 }
+# Two runs' per-function counts side by side: "function Ir L1 L2 Ir L1 L2",
+# 0 where a function is missing from one of them (both sorted by function).
+side_by_side() {
+    join -1 4 -2 4 -a 1 -a 2 -e 0 -o 0,1.1,1.2,1.3,2.1,2.2,2.3 "$1" "$2"
+}
 long=$((4 * events))
 for p in $panes; do
     count "$p" "$events" & short=$!
     count "$p" "$long" || exit 1
     wait "$short" || exit 1
     # the steady counts of 3N events per function: the long run's less the short one's
-    join -1 4 -2 4 -a 1 -a 2 -e 0 -o 0,1.1,1.2,1.3,2.1,2.2,2.3 "$tmp/fn.$p.$events" "$tmp/fn.$p.$long" |
-        awk '{print $5 - $2, $6 - $3, $7 - $4, $1}' >"$tmp/fn.$p"
+    side_by_side "$tmp/fn.$p.$events" "$tmp/fn.$p.$long" | awk '{print $5 - $2, $6 - $3, $7 - $4, $1}' |
+        sort -k4,4 >"$tmp/fn.$p"
 done
 per=$((3 * events))
 
@@ -122,6 +127,6 @@ for p in $panes; do
 done
 [ "$first" = "$last" ] || [ "$top" -le 0 ] && exit 0
 echo "what grows most in $by from $first to $last panes (per event: instructions, L1 misses, L2 misses; instructions before -> after):"
-join -1 4 -2 4 -a 1 -a 2 -e 0 -o 0,1.1,1.2,1.3,2.1,2.2,2.3 <(sort -k4,4 "$tmp/fn.$first") <(sort -k4,4 "$tmp/fn.$last") |
+side_by_side "$tmp/fn.$first" "$tmp/fn.$last" |
     awk -v n="$per" '{printf "%+8.1f %+6.2f %+6.2f  %7.1f -> %7.1f  %s\n", ($5 - $2) / n, ($6 - $3) / n, ($7 - $4) / n, $2 / n, $5 / n, $1}' |
     sort -k"$sort_column","$sort_column"gr | awk -v k="$top" 'NR <= k'
