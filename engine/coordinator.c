@@ -475,17 +475,20 @@ static void log_result_latency(sl_job *job) {
                     "%llu windows, p50 %.2f ms, p99 %.2f ms, max %.2f ms", (unsigned long long)n, p50, p99, max);
 }
 
-/* Where each operator subtask's time went (sluice_operator_busy_seconds_total):
- * with the workers' lines, this says which operator and which kind of its
- * work a job's time grows with. */
+/* Where each operator subtask's time went, as its series of
+ * sluice_operator_busy_seconds_total counted it (a job built without
+ * metrics has none to log): with the workers' lines, this says which
+ * operator and which kind of its work a job's time grows with. */
 static void log_operator_busy(sl_job *job) {
     for (uint32_t s = 0; s < job->n_stages; s++)
         for (uint32_t i = 0; job->stages[s].tasks && i < job->stages[s].parallelism; i++) {
             const sl_task *t = &job->stages[s].tasks[i];
-            for (uint32_t k = 0; k < t->n_ops; k++)
+            for (uint32_t k = 0; k < t->n_ops; k++) {
+                sl_metric_handle *const *busy = t->ops[k].metrics.busy;
+                if (!busy[SL_OP_RECORDS]) continue;
                 sl_log_info(t->ops[k].name, "busy %.1f ms on records, %.1f ms on timers",
-                            (double)t->ops[k].busy_ns[SL_OP_RECORDS] / 1e6,
-                            (double)t->ops[k].busy_ns[SL_OP_TIMERS] / 1e6);
+                            sl_metric_value(busy[SL_OP_RECORDS]) * 1e3, sl_metric_value(busy[SL_OP_TIMERS]) * 1e3);
+            }
         }
 }
 

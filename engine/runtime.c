@@ -217,10 +217,7 @@ typedef struct busy_mark {
 static busy_mark busy_begin(sl_task *t, sl_op_slot *op, sl_op_work work) {
     int64_t now = sl_monotonic_ns();
     busy_mark was = {t->timed_op, t->timed_work};
-    if (was.op) {
-        was.op->busy_ns[was.work] += now - t->timed_since_ns;
-        sl_metric_add(was.op->metrics.busy[was.work], (uint64_t)(now - t->timed_since_ns));
-    }
+    if (was.op) sl_metric_add(was.op->metrics.busy[was.work], (uint64_t)(now - t->timed_since_ns));
     t->timed_op = op;
     t->timed_work = work;
     t->timed_since_ns = now;

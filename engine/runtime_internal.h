@@ -36,7 +36,7 @@ typedef enum sl_op_work { SL_OP_RECORDS, SL_OP_TIMERS, SL_OP_WORK_COUNT } sl_op_
 /* Metric series of one chained operator, created at init (job_metrics.c). */
 typedef struct sl_op_metrics {
     sl_metric_handle *in, *out, *late;
-    sl_metric_handle *busy[SL_OP_WORK_COUNT];
+    sl_metric_handle *busy[SL_OP_WORK_COUNT];   /* its own time, without the operators chained after it */
 } sl_op_metrics;
 
 struct sl_emitter {
@@ -57,7 +57,6 @@ typedef struct sl_op_slot {
     uint64_t records_in;
     sl_op_metrics metrics;
     sl_readiness readiness;
-    int64_t busy_ns[SL_OP_WORK_COUNT];       /* its own, without the operators chained after it */
 } sl_op_slot;
 
 typedef struct sl_stage {
