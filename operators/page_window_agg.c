@@ -6,35 +6,66 @@
 
 #include "engine/hash_index.h"
 
-/* A counted multiset of user hashes: linear probing, 0 marks an empty slot
- * (a zero hash is counted on the side), backward-shift deletion. A hash and
- * its count share a slot: with many panes per window the sets of the pages
- * outgrow the CPU caches, and an add or remove then misses once, not twice. */
+/* One pane of the window as a page holds it: what its leave takes out. */
+typedef struct pane_part {
+    int64_t pane;
+    uint64_t counts[SL_PAGE_AGG_COUNTS];
+    bool dense;                  /* its sketch could not name its users */
+} pane_part;
+
+/* A page's panes in the window, oldest first, in a ring. A pane is named
+ * by its sequence number (the how-manyth pane of the page it is; 32 bits,
+ * wrapping), which a user keeps for its latest pane: the window holds the
+ * sequence numbers [oldest, next). */
+typedef struct pane_ring {
+    pane_part *parts;            /* [cap], cap a power of two; a pane at seq & (cap - 1) */
+    /* [cap] users of the page whose latest pane each pane is: apart from
+     * the parts, since a user seen again counts down its previous latest
+     * pane, anywhere in the window, and a whole page's counters then take
+     * a few cache lines instead of one per pane. */
+    uint32_t *latest_users;
+    uint32_t cap, oldest, next;
+} pane_ring;
+
+static uint32_t ring_panes(const pane_ring *r) { return r->next - r->oldest; }
+static bool ring_holds(const pane_ring *r, uint32_t seq) { return seq - r->oldest < ring_panes(r); }
+static uint32_t ring_slot(const pane_ring *r, uint32_t seq) { return seq & (r->cap - 1); }
+static pane_part *ring_at(const pane_ring *r, uint32_t seq) { return &r->parts[ring_slot(r, seq)]; }
+static uint32_t *latest_users(const pane_ring *r, uint32_t seq) { return &r->latest_users[ring_slot(r, seq)]; }
+
+/* The page's users, each with the sequence number of its latest pane:
+ * linear probing, 0 marks an empty slot (a zero hash is kept on the side).
+ * A user whose latest pane left is not removed (it may come back, and a
+ * removal would probe a set that is out of the CPU caches by then): its
+ * slot is simply out of the window, and is dropped when the set is
+ * rebuilt to make room (user_set_rebuild). */
 typedef struct user_slot {
     uint64_t key;
-    uint32_t panes;
+    uint32_t latest;
 } user_slot;
 
-typedef struct user_multiset {
+typedef struct user_set {
     user_slot *slots;
-    uint32_t cap, used;
-    uint32_t zero_panes;
-} user_multiset;
+    uint32_t cap, used;          /* used: slots with a key, in the window or not */
+    bool zero_seen;
+    uint32_t zero_latest;
+} user_set;
 
-static uint32_t home_slot(const user_multiset *s, uint64_t hash) { return (uint32_t)hash & (s->cap - 1); }
+static uint32_t home_slot(const user_set *s, uint64_t hash) { return (uint32_t)hash & (s->cap - 1); }
 
 typedef struct page_entry {
     uint64_t page_hash;
-    uint32_t panes;              /* panes in the window with a value for the page */
-    uint32_t dense_panes;        /* ... whose user sketch is not exact */
+    uint32_t dense_panes;        /* panes in the window whose sketch is not exact */
+    uint64_t users;              /* distinct users in the window's exact panes */
     int64_t counts[SL_PAGE_AGG_COUNTS];
-    user_multiset users;
+    pane_ring panes;
+    user_set user_set;
 } page_entry;
 
-/* One user entering or leaving one page's multiset, not yet counted. */
+/* One user of a page's entering pane, not yet counted. */
 typedef struct user_move {
     uint32_t page;               /* index in pages[] */
-    bool enters;
+    uint32_t seq;                /* the pane's sequence number in the page's ring */
     uint64_t hash;
 } user_move;
 
@@ -46,6 +77,8 @@ struct sl_page_agg {
     page_entry *pages;
     uint32_t n_pages, cap_pages;
     sl_hll *scratch;             /* for estimates above the exact limit */
+    user_slot *kept;             /* scratch for rebuilding a user set */
+    uint32_t kept_cap;
     user_move moves[USER_MOVES];
     uint32_t n_moves;
 };
@@ -61,114 +94,134 @@ sl_page_agg *sl_page_agg_new(void) {
 void sl_page_agg_free(sl_page_agg *a) {
     if (!a) return;
     for (uint32_t i = 0; i < a->n_pages; i++) {
-        free(a->pages[i].users.slots);
+        free(a->pages[i].user_set.slots);
+        free(a->pages[i].panes.parts);
+        free(a->pages[i].panes.latest_users);
     }
     free(a->pages);
     sl_hash_index_free(&a->index);
     sl_hll_free(a->scratch);
+    free(a->kept);
     free(a);
 }
 
-/* ---- the multiset ---- */
+/* ---- a page's panes ---- */
+
+static uint32_t ring_push(pane_ring *r, int64_t pane, const uint64_t counts[SL_PAGE_AGG_COUNTS]) {
+    if (ring_panes(r) == r->cap) {
+        pane_ring grown = *r;
+        grown.cap = r->cap ? 2 * r->cap : 8;
+        grown.parts = malloc(grown.cap * sizeof(pane_part));
+        grown.latest_users = malloc(grown.cap * sizeof(uint32_t));
+        if (!grown.parts || !grown.latest_users) abort();
+        for (uint32_t seq = r->oldest; seq != r->next; seq++) {
+            *ring_at(&grown, seq) = *ring_at(r, seq);
+            *latest_users(&grown, seq) = *latest_users(r, seq);
+        }
+        free(r->parts);
+        free(r->latest_users);
+        *r = grown;
+    }
+    pane_part *p = ring_at(r, r->next);
+    *p = (pane_part){.pane = pane};
+    memcpy(p->counts, counts, sizeof(p->counts));
+    *latest_users(r, r->next) = 0;
+    return r->next++;
+}
+
+/* ---- a page's users ---- */
 
 /* The slot that holds hash, or the empty slot where it would go (cap > 0). */
-static uint32_t multiset_slot(const user_multiset *s, uint64_t hash) {
+static uint32_t user_slot_of(const user_set *s, uint64_t hash) {
     uint32_t i = home_slot(s, hash);
     while (s->slots[i].key && s->slots[i].key != hash) i = (i + 1) & (s->cap - 1);
     return i;
 }
 
-static void multiset_grow(user_multiset *s) {
-    user_multiset grown = *s;
-    grown.cap = s->cap ? 2 * s->cap : 64;
-    grown.slots = calloc(grown.cap, sizeof(user_slot));
-    if (!grown.slots) abort();
-    for (uint32_t i = 0; i < s->cap; i++)
-        if (s->slots[i].key) grown.slots[multiset_slot(&grown, s->slots[i].key)] = s->slots[i];
-    free(s->slots);
-    *s = grown;
+/* Make room for one more user: the users in the window are taken out
+ * (into `kept`, the caller's scratch) and put back into the same slots,
+ * cleared -- or into a larger table when they would fill more than a
+ * quarter of it. The slots of users gone are dropped. Reusing the table
+ * keeps it in the CPU caches; a new one would start cold. */
+static void user_set_rebuild(user_set *s, const pane_ring *r, user_slot **kept, uint32_t *kept_cap) {
+    uint32_t live = 0;
+    for (uint32_t i = 0; i < s->cap; i++) {
+        if (!s->slots[i].key || !ring_holds(r, s->slots[i].latest)) continue;
+        if (live == *kept_cap) {
+            *kept_cap = *kept_cap ? 2 * *kept_cap : 256;
+            *kept = realloc(*kept, *kept_cap * sizeof(user_slot));
+            if (!*kept) abort();
+        }
+        (*kept)[live++] = s->slots[i];
+    }
+    uint32_t cap = 64;
+    while (cap < 4 * (live + 1)) cap *= 2;
+    if (cap > s->cap) {
+        free(s->slots);
+        s->slots = malloc(cap * sizeof(user_slot));
+        if (!s->slots) abort();
+        s->cap = cap;
+    }
+    memset(s->slots, 0, s->cap * sizeof(user_slot));
+    for (uint32_t i = 0; i < live; i++) s->slots[user_slot_of(s, (*kept)[i].key)] = (*kept)[i];
+    s->used = live;
 }
 
-static void multiset_add(user_multiset *s, uint64_t hash) {
+/* The user's latest pane of page p becomes pane `seq`, the newest. */
+static void user_seen(sl_page_agg *a, page_entry *p, uint64_t hash, uint32_t seq) {
+    user_set *s = &p->user_set;
+    bool seen;
+    uint32_t *latest;
     if (!hash) {
-        s->zero_panes++;
-        return;
+        seen = s->zero_seen;
+        s->zero_seen = true;
+        latest = &s->zero_latest;
+    } else {
+        if (2 * (s->used + 1) > s->cap) user_set_rebuild(s, &p->panes, &a->kept, &a->kept_cap);
+        user_slot *slot = &s->slots[user_slot_of(s, hash)];
+        seen = slot->key != 0;
+        if (!seen) {
+            slot->key = hash;
+            s->used++;
+        }
+        latest = &slot->latest;
     }
-    if (2 * (s->used + 1) > s->cap) multiset_grow(s);
-    uint32_t i = multiset_slot(s, hash);
-    if (!s->slots[i].key) {
-        s->slots[i].key = hash;
-        s->used++;
-    }
-    s->slots[i].panes++;
-}
-
-/* Close the gap at slot i: move back every later entry of the probe run
- * whose home slot does not lie cyclically in (i, j]. */
-static void multiset_delete_at(user_multiset *s, uint32_t i) {
-    uint32_t mask = s->cap - 1;
-    for (uint32_t j = (i + 1) & mask; s->slots[j].key; j = (j + 1) & mask) {
-        uint32_t home = home_slot(s, s->slots[j].key);
-        bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
-        if (stays) continue;
-        s->slots[i] = s->slots[j];
-        i = j;
-    }
-    s->slots[i] = (user_slot){0};
-    s->used--;
-}
-
-static void multiset_remove(user_multiset *s, uint64_t hash) {
-    if (!hash) {
-        if (s->zero_panes) s->zero_panes--;
-        return;
-    }
-    if (!s->cap) return;
-    uint32_t i = multiset_slot(s, hash);
-    if (s->slots[i].key && --s->slots[i].panes == 0) multiset_delete_at(s, i);
+    if (seen && ring_holds(&p->panes, *latest)) (*latest_users(&p->panes, *latest))--;
+    else p->users++;
+    *latest = seq;
+    (*latest_users(&p->panes, seq))++;
 }
 
 /* ---- moving users in batches ----
  *
- * With many panes per window the pages' multisets outgrow the CPU caches
- * and nearly every add or remove misses, while a pane brings only a few
- * users per page. So the users of every page of a pane queue up, each
- * one's slot is prefetched as it joins, and they are counted a whole
- * queue at a time: the misses overlap instead of following one another.
- * Moves are counted in the order they came, and before anything reads a
- * multiset. */
+ * With many panes per window the pages' user sets outgrow the CPU caches
+ * and nearly every lookup misses, while a pane brings only a few users per
+ * page. So the users of every page of a pane queue up, each one's slot is
+ * prefetched as it joins, and they are counted a whole queue at a time:
+ * the misses overlap instead of following one another. Moves are counted
+ * in the order they came, and before anything reads a set or a pane leaves. */
 
 static void count_moves(sl_page_agg *a) {
     for (uint32_t i = 0; i < a->n_moves; i++) {
         const user_move *mv = &a->moves[i];
-        (mv->enters ? multiset_add : multiset_remove)(&a->pages[mv->page].users, mv->hash);
+        user_seen(a, &a->pages[mv->page], mv->hash, mv->seq);
     }
     a->n_moves = 0;
 }
 
 typedef struct move_batch {
     sl_page_agg *a;
-    uint32_t page;
-    bool enters;
+    uint32_t page, seq;
 } move_batch;
 
 static void queue_move(uint64_t hash, void *opaque) {
     const move_batch *b = opaque;
     sl_page_agg *a = b->a;
-    const user_multiset *s = &a->pages[b->page].users;
+    const user_set *s = &a->pages[b->page].user_set;
     if (s->cap) __builtin_prefetch(&s->slots[home_slot(s, hash)]);
-    a->moves[a->n_moves++] = (user_move){b->page, b->enters, hash};
+    a->moves[a->n_moves++] = (user_move){b->page, b->seq, hash};
     if (a->n_moves == USER_MOVES) count_moves(a);
 }
-
-/* Queue every user of a pane's sketch of page p; false (nothing queued)
- * when the sketch is not exact. */
-static bool queue_users(sl_page_agg *a, const page_entry *p, const sl_hll *users, bool enters) {
-    move_batch b = {a, (uint32_t)(p - a->pages), enters};
-    return sl_hll_foreach_exact(users, queue_move, &b);
-}
-
-static uint64_t multiset_distinct(const user_multiset *s) { return s->used + (s->zero_panes ? 1u : 0u); }
 
 /* ---- pages ---- */
 
@@ -187,33 +240,41 @@ static page_entry *page_for(sl_page_agg *a, uint64_t page_hash) {
     return &a->pages[i];
 }
 
-void sl_page_agg_enter(sl_page_agg *a, uint64_t page_hash, const uint64_t counts[SL_PAGE_AGG_COUNTS],
+void sl_page_agg_enter(sl_page_agg *a, uint64_t page_hash, int64_t pane, const uint64_t counts[SL_PAGE_AGG_COUNTS],
                        const sl_hll *users) {
     page_entry *p = page_for(a, page_hash);
-    p->panes++;
+    uint32_t seq = ring_push(&p->panes, pane, counts);
     for (int t = 0; t < SL_PAGE_AGG_COUNTS; t++) p->counts[t] += (int64_t)counts[t];
-    if (!queue_users(a, p, users, true)) p->dense_panes++;
+    move_batch b = {a, (uint32_t)(p - a->pages), seq};
+    if (!sl_hll_foreach_exact(users, queue_move, &b)) {   /* queues nothing when the sketch is not exact */
+        ring_at(&p->panes, seq)->dense = true;
+        p->dense_panes++;
+    }
 }
 
-void sl_page_agg_leave(sl_page_agg *a, uint64_t page_hash, const uint64_t counts[SL_PAGE_AGG_COUNTS],
-                       const sl_hll *users) {
-    uint32_t i = sl_hash_index_find(&a->index, page_hash);
-    if (i == UINT32_MAX || !a->pages[i].panes) return;
-    page_entry *p = &a->pages[i];
-    p->panes--;
-    for (int t = 0; t < SL_PAGE_AGG_COUNTS; t++) p->counts[t] -= (int64_t)counts[t];
-    if (!queue_users(a, p, users, false)) p->dense_panes--;
+void sl_page_agg_leave(sl_page_agg *a, int64_t pane) {
+    count_moves(a);
+    for (uint32_t i = 0; i < a->n_pages; i++) {
+        page_entry *p = &a->pages[i];
+        pane_ring *r = &p->panes;
+        for (; ring_panes(r) && ring_at(r, r->oldest)->pane <= pane; r->oldest++) {
+            const pane_part *part = ring_at(r, r->oldest);
+            for (int t = 0; t < SL_PAGE_AGG_COUNTS; t++) p->counts[t] -= (int64_t)part->counts[t];
+            p->users -= *latest_users(r, r->oldest);
+            p->dense_panes -= part->dense;
+        }
+    }
 }
 
 /* What merging the panes' sketches would count: exact up to the limit, else
  * the estimate of a sketch of the same hashes. */
-static uint64_t distinct_users(sl_page_agg *a, const user_multiset *s) {
-    uint64_t n = multiset_distinct(s);
-    if (n <= SL_HLL_EXACT_LIMIT) return n;
+static uint64_t distinct_users(sl_page_agg *a, const page_entry *p) {
+    if (p->users <= SL_HLL_EXACT_LIMIT) return p->users;
+    const user_set *s = &p->user_set;
     sl_hll_clear(a->scratch);
     for (uint32_t i = 0; i < s->cap; i++)
-        if (s->slots[i].key) sl_hll_add(a->scratch, s->slots[i].key);
-    if (s->zero_panes) sl_hll_add(a->scratch, 0);
+        if (s->slots[i].key && ring_holds(&p->panes, s->slots[i].latest)) sl_hll_add(a->scratch, s->slots[i].key);
+    if (s->zero_seen && ring_holds(&p->panes, s->zero_latest)) sl_hll_add(a->scratch, 0);
     return sl_hll_count(a->scratch);
 }
 
@@ -221,10 +282,10 @@ void sl_page_agg_foreach(sl_page_agg *a, void (*cb)(const sl_page_window_sums *s
     count_moves(a);
     for (uint32_t i = 0; i < a->n_pages; i++) {
         const page_entry *p = &a->pages[i];
-        if (!p->panes) continue;
+        if (!ring_panes(&p->panes)) continue;
         sl_page_window_sums sums = {.page_hash = p->page_hash, .users_known = p->dense_panes == 0};
         for (int t = 0; t < SL_PAGE_AGG_COUNTS; t++) sums.counts[t] = (uint64_t)p->counts[t];
-        if (sums.users_known) sums.unique_users = distinct_users(a, &p->users);
+        if (sums.users_known) sums.unique_users = distinct_users(a, p);
         cb(&sums, opaque);
     }
 }

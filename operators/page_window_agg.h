@@ -3,17 +3,23 @@
  * The page stage used to merge, at every firing, each page's counts and
  * user sketch from every pane of the window, so a pane was merged once per
  * window it belongs to. Here each pane's values enter when the pane comes
- * into the window and leave when it goes out (see window_incremental.h):
- * counts are added and subtracted, and users are kept as a counted multiset
- * (user hash -> panes of the window that hold it), from which a user leaves
- * when its last pane does. The distinct count equals that of the merged
- * sketches: the exact size up to SL_HLL_EXACT_LIMIT, above it the same
- * HyperLogLog estimate, computed from the multiset's hashes.
+ * into the window and leave when it goes out (see window_incremental.h).
+ *
+ * A leave reads nothing of the pane: each page keeps, per pane of the
+ * window, the counts it added and how many users have it as their latest
+ * pane, and each user of the page its latest pane. A pane entering moves
+ * its users' latest pane up to it; a pane leaving takes its counts out and
+ * drops the users whose latest pane it was -- in O(1) per page, where
+ * counting every user of the leaving pane down read that pane's sketch,
+ * written a window earlier and by then out of the CPU caches. The distinct
+ * count equals that of the merged sketches: the exact size up to
+ * SL_HLL_EXACT_LIMIT, above it the same HyperLogLog estimate, computed from
+ * the hashes of the users in the window.
  *
  * A pane whose sketch of a page is no longer exact (more than
- * SL_HLL_EXACT_LIMIT users of that page in one pane) cannot be taken out of
- * the multiset; while such a pane is in the window, the page reports its
- * users as unknown and the caller merges the panes' sketches instead. */
+ * SL_HLL_EXACT_LIMIT users of that page in one pane) cannot name its users;
+ * while such a pane is in the window, the page reports its users as
+ * unknown and the caller merges the panes' sketches instead. */
 #ifndef SL_PAGE_WINDOW_AGG_H
 #define SL_PAGE_WINDOW_AGG_H
 
@@ -29,11 +35,12 @@ typedef struct sl_page_agg sl_page_agg;
 sl_page_agg *sl_page_agg_new(void);
 void sl_page_agg_free(sl_page_agg *a);
 
-/* A pane's values of one page enter or leave the window. */
-void sl_page_agg_enter(sl_page_agg *a, uint64_t page_hash, const uint64_t counts[SL_PAGE_AGG_COUNTS],
+/* A pane's values of one page enter the window: panes enter in ascending
+ * order, each newer than every pane in the window. */
+void sl_page_agg_enter(sl_page_agg *a, uint64_t page_hash, int64_t pane, const uint64_t counts[SL_PAGE_AGG_COUNTS],
                        const sl_hll *users);
-void sl_page_agg_leave(sl_page_agg *a, uint64_t page_hash, const uint64_t counts[SL_PAGE_AGG_COUNTS],
-                       const sl_hll *users);
+/* Every page's values of `pane`, the oldest pane in the window, leave it. */
+void sl_page_agg_leave(sl_page_agg *a, int64_t pane);
 
 typedef struct sl_page_window_sums {
     uint64_t page_hash;

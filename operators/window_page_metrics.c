@@ -234,19 +234,11 @@ static void merge_and_fire(page_metrics *m, int64_t end, sl_emitter *out) {
 
 /* ---- incremental firing ---- */
 
-/* The page's record of the visiting pane enters or leaves the running aggregates. */
-static void move_record(page_metrics *m, uint64_t page_hash, const sl_page_records *r, bool leave) {
-    const sl_page_record *p = sl_page_records_find(r, m->visiting_pane);
-    if (p) (leave ? sl_page_agg_leave : sl_page_agg_enter)(m->agg, page_hash, p->counts, p->users);
-}
-
+/* The page's record of the visiting pane, if it has one, enters the running aggregates. */
 static int visit_enter(const void *key, size_t key_len, uint64_t key_hash, void *value, void *opaque) {
-    move_record(opaque, key_hash, value, false);
-    return 0;
-}
-
-static int visit_leave(const void *key, size_t key_len, uint64_t key_hash, void *value, void *opaque) {
-    move_record(opaque, key_hash, value, true);
+    page_metrics *m = opaque;
+    const sl_page_record *p = sl_page_records_find(value, m->visiting_pane);
+    if (p) sl_page_agg_enter(m->agg, key_hash, m->visiting_pane, p->counts, p->users);
     return 0;
 }
 
@@ -256,11 +248,8 @@ static void enter_pane(void *op, int64_t pane) {
     sl_state_foreach_in_namespace(m->pages, 0, visit_enter, op);
 }
 
-static void leave_pane(void *op, int64_t pane) {
-    page_metrics *m = op;
-    m->visiting_pane = pane;
-    sl_state_foreach_in_namespace(m->pages, 0, visit_leave, op);
-}
+/* The running aggregates keep what a leave takes out: the pane's records are not read. */
+static void leave_pane(void *op, int64_t pane) { sl_page_agg_leave(((page_metrics *)op)->agg, pane); }
 
 /* A page with a dense pane sketch: merge its sketches over the window's panes. */
 static uint64_t merge_users(page_metrics *m, uint64_t page_hash) {
