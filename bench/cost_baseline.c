@@ -226,11 +226,12 @@ static bool next_entered(const baseline *b, uint32_t i, uint64_t session_hash, s
 /* The values of panes[i] enter (leave = false) or leave the window's aggregates. */
 static void pane_move(baseline *b, uint32_t at, bool leave) {
     pane *p = &b->panes[at];
-    if (leave) sl_page_agg_leave(b->page_sums, p->start);
-    for (uint32_t pg = 0; pg < p->pages_cap && !leave; pg++) {
-        const page_cell *c = &p->pages[pg];
-        if (c->users) sl_page_agg_enter(b->page_sums, b->page_hashes[pg], p->start, c->counts, c->users);
-    }
+    if (leave) sl_page_agg_leave(b->page_sums, p->start);   /* the aggregates keep what leaves */
+    else
+        for (uint32_t pg = 0; pg < p->pages_cap; pg++) {
+            const page_cell *c = &p->pages[pg];
+            if (c->users) sl_page_agg_enter(b->page_sums, b->page_hashes[pg], p->start, c->counts, c->users);
+        }
     for (uint32_t k = 0; k < p->n_entries; k++) {
         session_entry *e = &p->entries[k];
         const uint32_t *pages = entry_pages(e);
