@@ -85,7 +85,7 @@ trap 'rm -rf "$tmp"' EXIT
 # (sl_event_derive, XXH3) and their lengths (strlen). By callgrind's
 # callers on the default job at parallelism 1, the job itself calls none of
 # these per event (about 255 instructions per event that were counted as
-# the worker's before 2026-11-22 22:45).
+# the worker's before 2026-11-22 22:40).
 generation='operators/generator\.c|operators/gen_|operators/source_memory\.c|engine/arena\.c|stdio-common|libio'
 generation+='|strchrnul|log1p|sl_event_derive|XXH3_64bits|strlen'
 
