@@ -14,6 +14,10 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # start_dev [BROKERS [EVENT_PARTITIONS]]: sets $brokers; commands go to $work/control.
 start_dev() {
+    # Emptied here, before the background start: its own `>` truncates only
+    # once the child runs, and a test that restarts the cluster would meanwhile
+    # read the previous cluster's list (then find the file emptied under it).
+    : >"$work/dev.out"
     "$SLUICE_BIN" kafka-dev --brokers "${1:-1}" --partitions-events "${2:-6}" --control-fifo "$work/control" \
         >"$work/dev.out" 2>"$work/dev.log" &
     dev_pid=$!
