@@ -7,8 +7,8 @@
 # checkpoint is marked complete), then with SIGKILL at random moments, and
 # restarted with the same command each time. After every crash the output
 # file may only hold committed results (no duplicate, nothing the reference
-# lacks; a partial last line only as the beginning of a committed one whose
-# append the kill cut short, which the restart truncates); at the end it must equal, sorted, the output of an
+# lacks; a partial last line only as the beginning of one whose append the
+# kill cut short, which the restart truncates); at the end it must equal, sorted, the output of an
 # uninterrupted run byte for byte, and `sluice verify` must pass on it.
 # CI runs 300,000 events and 5 random kills; SLUICE_LONG_TESTS=1 runs
 # 1,000,000 events and 10 kills.
@@ -31,10 +31,11 @@ sort "$work/ref.jsonl" >"$work/ref.sorted"
 crash_args=("${common[@]}" --output "$work/out.jsonl" --checkpoint-dir "$work/ckpt" --max-rate "$rate")
 
 # After a crash the output holds committed results only: whole lines, none
-# twice, none the reference lacks. A kill in the middle of appending a
-# completed checkpoint's part may leave that part's beginning at the end
-# (docs/checkpoints.md, "What is guaranteed"; the restart truncates it): then
-# the last line may be unfinished, but must begin a line of the reference.
+# twice, none the reference lacks. A kill while the sink appends a
+# checkpoint's part (before that checkpoint is marked complete) may leave the
+# part's beginning at the end (docs/checkpoints.md, "What is guaranteed"; the
+# restart falls back to the checkpoint before and truncates it): then the
+# last line may be unfinished, but must begin a line of the reference.
 check_committed_prefix() {
     local whole="$work/out.whole" fragment
     if [ -n "$(tail -c1 "$work/out.jsonl")" ]; then
