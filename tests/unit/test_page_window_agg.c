@@ -54,6 +54,23 @@ static void fill_panes(unsigned seed) {
         }
 }
 
+/* Users that come for a few panes and go: each pane of the first page
+ * brings `fresh` new users and some of the previous panes' back, so a wide
+ * window stays past the exact limit while users keep leaving it -- the
+ * sketch's registers must fall with them. With more than 2.5 times as
+ * many users as registers the estimate reads every register's value, not
+ * only whether it is zero (linear counting). */
+static void fill_churning_panes(unsigned seed, uint64_t fresh) {
+    srand(seed);
+    for (int i = 0; i < PANES; i++) {
+        pane_value *v = &panes[i][0];
+        *v = (pane_value){.present = true, .counts = {1, 0, 0, 0}, .users = sl_hll_new()};
+        for (uint64_t k = 0; k < fresh; k++) sl_hll_add(v->users, user_hash(1 + (uint64_t)i * fresh + k));
+        for (int k = 0; k < 100 && i > 0; k++)
+            sl_hll_add(v->users, user_hash(1 + (uint64_t)(rand() % i) * fresh + (uint64_t)rand() % fresh));
+    }
+}
+
 static void free_panes(void) {
     for (int i = 0; i < PANES; i++)
         for (int p = 0; p < PAGES; p++) {
@@ -99,8 +116,7 @@ static void check_page(const sl_page_window_sums *sums, void *opaque) {
 
 /* Slide windows of `width` panes over the panes, each pane entering once
  * and leaving once, and check every window's sums. */
-static void slide(int width, unsigned seed) {
-    fill_panes(seed);
+static void slide_over_panes(int width) {
     sl_page_agg *a = sl_page_agg_new();
     for (int last = 0; last < PANES; last++) {
         int first = last - width + 1 < 0 ? 0 : last - width + 1;
@@ -120,6 +136,11 @@ static void slide(int width, unsigned seed) {
     free_panes();
 }
 
+static void slide(int width, unsigned seed) {
+    fill_panes(seed);
+    slide_over_panes(width);
+}
+
 static void one_pane_windows_equal_each_pane(void **state) { slide(1, 1); }
 
 static void overlapping_windows_equal_a_merge_of_their_panes(void **state) {
@@ -128,6 +149,17 @@ static void overlapping_windows_equal_a_merge_of_their_panes(void **state) {
     most_users_known = 0;
     slide(30, 4);   /* wide enough for a page's users to pass the exact limit: the estimate */
     assert_true(most_users_known > SL_HLL_EXACT_LIMIT);
+}
+
+static void estimates_follow_users_that_leave(void **state) {
+    most_users_known = 0;
+    fill_churning_panes(5, 300);
+    slide_over_panes(12);
+    assert_true(most_users_known > SL_HLL_EXACT_LIMIT);
+    most_users_known = 0;
+    fill_churning_panes(6, 1900);   /* a pane stays exact: 1,900 + 100 users at most */
+    slide_over_panes(30);
+    assert_true(most_users_known > 5 * SL_HLL_REGISTERS / 2);
 }
 
 /* A user seen again in a later pane stays in the window until its latest
@@ -165,6 +197,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(one_pane_windows_equal_each_pane),
         cmocka_unit_test(overlapping_windows_equal_a_merge_of_their_panes),
+        cmocka_unit_test(estimates_follow_users_that_leave),
         cmocka_unit_test(a_user_leaves_with_its_latest_pane),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
