@@ -78,6 +78,22 @@ sl_state *sl_state_declare(sl_state_backend *b, const char *name, const sl_state
 void *sl_state_get(sl_state *s, uint64_t key_hash, const void *key, size_t key_len,
                    int64_t ns, bool create);
 void sl_state_mark_dirty(sl_state *s);            /* the value last returned by get */
+
+/* Prefetching, for a loop that gets the values of many keys in turn (an
+ * operator's events): with a state larger than the CPU caches each get
+ * misses them several times over (the bucket, the entry, what its value
+ * points to), one miss after another. A loop that calls these for a later
+ * key, in order and some keys apart, keeps those misses in flight while it
+ * works on earlier keys. Each step reads only what the step before loaded;
+ * none changes the state. */
+/* The first step: the bucket where the search for (key_hash, ns) starts. */
+void sl_state_prefetch_bucket(const sl_state *s, uint64_t key_hash, int64_t ns);
+/* The second: the entry the bucket leads to (header, value, key). */
+void sl_state_prefetch_entry(const sl_state *s, uint64_t key_hash, int64_t ns);
+/* The third step's guess: the value of that entry when its hash and ns are
+ * (key_hash, ns), else NULL -- for the caller to prefetch what the value
+ * points to. Only to read, and not to be relied on: use sl_state_get. */
+const void *sl_state_peek(const sl_state *s, uint64_t key_hash, int64_t ns);
 void sl_state_remove(sl_state *s, uint64_t key_hash, const void *key, size_t key_len, int64_t ns);
 
 /* Visit every (key, value) in namespace ns, in unspecified order. Values may

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/prefetch.h"
 #include "engine/state_backend.h"
 
 #define SL_STATE_MIN_BUCKETS 64
@@ -45,6 +46,28 @@ sl_state_entry *sl_state_cache_find(sl_state *s, uint64_t key_hash, const void *
             return e;
     }
     return NULL;
+}
+
+/* ---- prefetching (see state.h) ---- */
+
+static sl_state_entry *chain_head(const sl_state *s, uint64_t key_hash, int64_t ns) {
+    return s->nbuckets ? s->buckets[sl_state_bucket(s, key_hash, ns)] : NULL;
+}
+
+SL_PREFETCH_EXTERN void sl_state_prefetch_bucket(const sl_state *s, uint64_t key_hash, int64_t ns) {
+    if (s->nbuckets) __builtin_prefetch(&s->buckets[sl_state_bucket(s, key_hash, ns)]);
+}
+
+/* The header, the value and the key's first bytes: the key's length is in
+ * the entry, which is what is not loaded yet. */
+SL_PREFETCH_EXTERN void sl_state_prefetch_entry(const sl_state *s, uint64_t key_hash, int64_t ns) {
+    sl_state_entry *e = chain_head(s, key_hash, ns);
+    if (e) sl_prefetch_lines(e, s->key_off + 16);
+}
+
+const void *sl_state_peek(const sl_state *s, uint64_t key_hash, int64_t ns) {
+    sl_state_entry *e = chain_head(s, key_hash, ns);
+    return e && e->key_hash == key_hash && e->ns == ns ? sl_state_entry_value(s, e) : NULL;
 }
 
 static void sl_state_rehash(sl_state *s) {

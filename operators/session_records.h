@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "engine/prefetch.h"
 #include "engine/state.h"
 
 /* One session's events within one pane. */
@@ -56,5 +57,13 @@ void sl_session_records_add_page(sl_session_records *s, uint32_t i, uint64_t pag
 void sl_session_records_drop_before(sl_session_records *s, int64_t from);
 
 static inline bool sl_session_records_empty(const sl_session_records *s) { return s->head == s->n; }
+
+/* Start loading what an event of the session's newest pane reads: that
+ * record and the end of the page log (see sl_state_prefetch_bucket). */
+SL_PREFETCH_INLINE void sl_session_records_prefetch_newest(const sl_session_records *s) {
+    if (s->head == s->n) return;
+    sl_prefetch_lines(&s->records[s->n - 1], sizeof(sl_session_record));
+    if (s->n_pages) __builtin_prefetch(&s->pages[s->n_pages - 1]);
+}
 
 #endif

@@ -144,6 +144,23 @@ static void add_event(session_metrics *m, const sl_event *ev) {
 
 static void fire(void *op, int64_t end, sl_emitter *out);
 
+/* How many events ahead the three prefetch steps of an event's session
+ * run (see sl_state_prefetch_bucket): with many panes per window the
+ * sessions' state is far larger than the CPU caches, and an event would
+ * otherwise wait for its bucket, then its entry, then its newest record. */
+#define AHEAD_BUCKET 12
+#define AHEAD_ENTRY 6
+#define AHEAD_RECORDS 2
+
+SL_PREFETCH_INLINE void prefetch_session(const session_metrics *m, const sl_event *events, uint32_t i, uint32_t n) {
+    if (i + AHEAD_BUCKET < n) sl_state_prefetch_bucket(m->sessions, events[i + AHEAD_BUCKET].session_hash, 0);
+    if (i + AHEAD_ENTRY < n) sl_state_prefetch_entry(m->sessions, events[i + AHEAD_ENTRY].session_hash, 0);
+    if (i + AHEAD_RECORDS < n) {
+        const sl_session_records *s = sl_state_peek(m->sessions, events[i + AHEAD_RECORDS].session_hash, 0);
+        if (s) sl_session_records_prefetch_newest(s);
+    }
+}
+
 static sl_err sm_process(void *self, sl_batch *in, sl_emitter *out, char *errstr, size_t errstr_size) {
     session_metrics *m = self;
     if (in->kind != SL_BATCH_EVENTS) {
@@ -159,6 +176,7 @@ static sl_err sm_process(void *self, sl_batch *in, sl_emitter *out, char *errstr
     sl_page_event *page_events = SL_BATCH_ITEMS(in, sl_page_event);
     uint32_t kept = 0;
     for (uint32_t i = 0; i < in->count; i++) {
+        prefetch_session(m, events, i, in->count);   /* reads events not yet overwritten: see above */
         const sl_event *ev = &events[i];
         const sl_window_spec *w = &m->core.spec;
         int64_t first_end = sl_window_first_start(w, ev->timestamp_ms) + w->size;
