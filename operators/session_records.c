@@ -87,7 +87,11 @@ const sl_state_value_ops SL_SESSION_RECORDS_OPS = {
 void sl_session_records_drop_before(sl_session_records *s, int64_t from) {
     if (s->oldest >= from) return;
     while (s->head < s->n && s->records[s->head].pane < from) s->page_head += s->records[s->head++].n_pages;
-    update_ends(s);
+    /* The newest record stays unless none is left: not read again here
+     * (with many panes per window, a session that only loses panes has
+     * its newest record far out of the CPU caches). */
+    if (s->head < s->n) s->oldest = s->records[s->head].pane;
+    else update_ends(s);
 }
 
 /* Room for one more record: move the live records to the front when the
