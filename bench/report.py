@@ -100,6 +100,9 @@ def table(r):
         ("  COST baseline, panes 1/300", f'{o.get("baseline_steady_ns_per_event_1")} / '
                                         f'{o.get("baseline_steady_ns_per_event_300")} ns/event steady '
                                         f'(300 vs 1: x{o.get("baseline_cost_300_over_1")})'),
+        (f'  {o.get("many_users")} users, panes 1/300', f'{o.get("many_users_steady_ns_per_event_1")} / '
+                                                     f'{o.get("many_users_steady_ns_per_event_300")} ns/event steady '
+                                                     f'(300 vs 1: x{o.get("many_users_cost_300_over_1")})'),
         ("  busy by operator, panes 1/300", "; ".join(
             f'{name.replace("_", " ")} {o.get(f"busy_{name}_ns_per_event_1")} / '
             f'{o.get(f"busy_{name}_ns_per_event_300")}'

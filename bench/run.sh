@@ -47,12 +47,12 @@ done
 # Sizes: full runs are long enough to amortize start-up; --quick only checks that everything runs.
 if [ $quick = 1 ]; then
     runs=${runs:-1}; events=${events:-50000}
-    overlap_events=40000; latency_events=50000; latency_rate=50000
+    overlap_events=40000; many_users_events=40000; latency_events=50000; latency_rate=50000
     rss_events=50000; ckpt_events=20000; ckpt_users="1000 10000"; recovery_events=30000; decode_events=20000
     ckpt_interval=200; paced_secs=1; kafka_events=20000
 else
     runs=${runs:-3}; events=${events:-2000000}
-    overlap_events=300000; latency_events=1000000; latency_rate=200000
+    overlap_events=300000; many_users_events=2000000; latency_events=1000000; latency_rate=200000
     rss_events=1000000; ckpt_events=1000000; ckpt_users="1000 10000 100000"; recovery_events=3000000
     decode_events=200000; ckpt_interval=1000; paced_secs=4; kafka_events=500000
 fi
@@ -315,6 +315,36 @@ for panes in 1 300; do
         k=$((k + 1))
     done
 done
+
+# ---- 4, with ten times the users: the same windows hold ten times the state ----
+# What the default 1,000 users cannot show: pages with more distinct users
+# in a window than a sketch counts exactly (until 63ae060 every firing
+# rebuilt their sketch from all of them, and 300 panes cost 15 times 1
+# pane), and a state past the CPU caches on every event's path. Steady
+# cost again, from runs of N and 2N events: N must be past the first
+# window's filling, which at 300 panes (50 minutes of event time) takes
+# about 1.6 M events at 10,000 users.
+many_users=10000
+log "window overlap at $many_users users: 1 and 300 panes, $many_users_events and $((2 * many_users_events)) events x $runs"
+: >"$tmp/many_rounds"
+for _ in $(seq "$runs"); do
+    for panes in 1 300; do
+        many_args=(--parallelism 1 --set state.backend=memory --set window.slide_ms=10000
+            --set window.size_ms=$((panes * 10000)) --set generator.users=$many_users)
+        engine_eps "${many_args[@]}" --set generator.events="$many_users_events" >/dev/null
+        ms_n=$(cat "$tmp/engine.ms")
+        engine_eps "${many_args[@]}" --set generator.events=$((2 * many_users_events)) >/dev/null
+        awk -v a="$ms_n" -v b="$(cat "$tmp/engine.ms")" -v n="$many_users_events" \
+            'BEGIN {printf "%.1f\n", (b - a) * 1e6 / n}'
+    done | paste -sd' ' >>"$tmp/many_rounds"
+    log "  round (steady ns/event at 1, 300 panes): $(tail -1 "$tmp/many_rounds")"
+done
+put overlap.many_users "$many_users"
+put overlap.many_users_events "$many_users_events"
+put overlap.many_users_steady_ns_per_event_1 "$(column 1 "$tmp/many_rounds")"
+put overlap.many_users_steady_ns_per_event_300 "$(column 2 "$tmp/many_rounds")"
+put overlap.many_users_cost_300_over_1 \
+    "$(awk '$1 > 0 && $2 > 0 {printf "%.3f\n", $2 / $1}' "$tmp/many_rounds" | median)"
 
 # ---- 5. latency: watermark past a window's end -> its Top-N at the sink, throttled source ----
 log "latency: $latency_events events at $latency_rate events/s"
