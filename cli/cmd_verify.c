@@ -8,11 +8,12 @@
 #include "cli/cmd_verify.h"
 #include "cli/commands.h"
 #include "engine/conf.h"
+#include "engine/hll.h"
 
 static void usage(FILE *out) {
     fprintf(out,
             "Usage: sluice verify --events EVENTS.jsonl --results RESULTS.jsonl [--late LATE.jsonl]\n"
-            "                     [--job JOBFILE] [--set key=value]...\n\n"
+            "                     [--job JOBFILE] [--set key=value]... [--exact-users]\n\n"
             "Recomputes page analytics and Top-N for every window from the input events, with a\n"
             "simple batch program that shares no code with the streaming engine, and compares\n"
             "them with the engine's results (docs/metrics.md defines every metric).\n\n"
@@ -22,11 +23,14 @@ static void usage(FILE *out) {
             "  --late FILE      the engine's late-events side output: each late event is left out\n"
             "                   of every window (it missed at least one already-closed window)\n"
             "  --job FILE       YAML job file for window.*, topn.* and source.* limits\n"
-            "  --set key=value  override one setting (after --job), e.g. --set window.size_ms=30000\n\n"
+            "  --set key=value  override one setting (after --job), e.g. --set window.size_ms=30000\n"
+            "  --exact-users    unique_users must be exact, not only within the sketch's bound: the\n"
+            "                   engine counts exactly unless a page has more than %d users in one\n"
+            "                   pane (docs/metrics.md)\n\n"
             "Problems (mismatch/missing/extra) go to stderr, the first %d in full; a summary goes\n"
             "to stdout. Exit 0 when everything matches, 1 when something differs, 2 on a usage or\n"
             "file error.\n",
-            SL_VERIFY_SHOWN);
+            SL_HLL_EXACT_LIMIT, SL_VERIFY_SHOWN);
 }
 
 sl_err sl_verify_each_line(const char *path, sl_verify_line_fn fn, void *ctx, char *errstr, size_t errstr_size) {
@@ -53,6 +57,7 @@ typedef struct verify_args {
     const char *events, *results, *late, *job;
     const char **sets;
     int n_sets;
+    bool exact_users;
 } verify_args;
 
 /* Accepts "--name value" and "--name=value". Returns the value or NULL. */
@@ -71,6 +76,10 @@ static int parse_args(int argc, char **argv, verify_args *a) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(stdout);
             return -1;
+        }
+        if (!strcmp(argv[i], "--exact-users")) {
+            a->exact_users = true;
+            continue;
         }
         const char *v = NULL;
         int which = -1;
@@ -168,7 +177,7 @@ static int verify(const verify_args *a, const sl_verify_params *p) {
     }
     sl_verify_events_sort(&e);
     uint32_t *page_rank = sl_verify_strings_ranks(&e.pages);
-    sl_verify_compare c = {&res, &e.pages, &report, 0, 0};
+    sl_verify_compare c = {&res, &e.pages, &report, a->exact_users, 0, 0};
     sl_verify_sweep(&e, page_rank, p, sl_verify_compare_window, &c);
     sl_verify_compare_extras(&c);
     free(page_rank);

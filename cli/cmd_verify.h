@@ -160,6 +160,7 @@ typedef struct sl_verify_compare {
     sl_verify_results *results;
     const sl_verify_strings *pages;
     sl_verify_report *report;
+    bool exact_users;             /* unique_users with no tolerance */
     uint64_t windows, records;
 } sl_verify_compare;
 

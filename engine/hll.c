@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HLL_M SL_HLL_REGISTERS
+#define HLL_M (1u << SL_HLL_PRECISION)           /* registers */
 #define HLL_Q (64 - SL_HLL_PRECISION)            /* hash bits left for the rank */
-#define HLL_MAX_RANK SL_HLL_MAX_RANK             /* rank of an all-zero remainder */
+#define HLL_MAX_RANK (HLL_Q + 1)                 /* rank of an all-zero remainder */
 
 /* Encoding: [version][mode] then, exact: u32 count + count sorted u64 hashes
  * (little-endian); dense: HLL_M register bytes. Sorting makes the encoding of
@@ -70,8 +70,10 @@ static uint32_t exact_size(const sl_hll *h) { return h->used + (h->has_zero ? 1u
 /* ---- dense registers ---- */
 
 static void dense_add(uint8_t *regs, uint64_t hash) {
-    uint32_t idx = sl_hll_register_of(hash);
-    uint8_t rank = sl_hll_rank_of(hash);
+    uint32_t idx = (uint32_t)(hash >> HLL_Q);
+    /* The guard bit caps the rank at HLL_MAX_RANK when the remainder is 0. */
+    uint64_t rest = (hash << SL_HLL_PRECISION) | (1ull << (SL_HLL_PRECISION - 1));
+    uint8_t rank = (uint8_t)(__builtin_clzll(rest) + 1);
     if (rank > regs[idx]) regs[idx] = rank;
 }
 
@@ -196,7 +198,9 @@ static double ertl_tau(double x) {
     return z / 3.0;
 }
 
-static double histogram_estimate(const uint32_t hist[HLL_MAX_RANK + 1]) {
+static double dense_estimate(const uint8_t *regs) {
+    uint32_t hist[HLL_MAX_RANK + 1] = {0};
+    for (uint32_t i = 0; i < HLL_M; i++) hist[regs[i]]++;
     const double m = HLL_M;
     /* Linear counting is the better estimator below ~2.5m (its error there
      * stays under HyperLogLog's 1.04/sqrt(m)). */
@@ -210,13 +214,9 @@ static double histogram_estimate(const uint32_t hist[HLL_MAX_RANK + 1]) {
     return m * m / (2.0 * log(2.0) * z);
 }
 
-uint64_t sl_hll_estimate(const uint32_t hist[HLL_MAX_RANK + 1]) { return (uint64_t)llround(histogram_estimate(hist)); }
-
 uint64_t sl_hll_count(const sl_hll *h) {
     if (!h->regs) return exact_size(h);
-    uint32_t hist[HLL_MAX_RANK + 1] = {0};
-    for (uint32_t i = 0; i < HLL_M; i++) hist[h->regs[i]]++;
-    return sl_hll_estimate(hist);
+    return (uint64_t)llround(dense_estimate(h->regs));
 }
 
 /* ---- serialization ---- */

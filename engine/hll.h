@@ -17,25 +17,6 @@
 
 typedef struct sl_hll sl_hll;   /* opaque; owns its memory */
 
-/* The dense sketch's registers, for code that keeps registers of its own
- * (engine/hll_window.h): a hash goes to register sl_hll_register_of(hash)
- * and offers it sl_hll_rank_of(hash), 1..SL_HLL_MAX_RANK; a register holds
- * the highest rank offered, 0 when none. */
-#define SL_HLL_REGISTERS (1u << SL_HLL_PRECISION)
-#define SL_HLL_MAX_RANK (64 - SL_HLL_PRECISION + 1)
-
-static inline uint32_t sl_hll_register_of(uint64_t hash) { return (uint32_t)(hash >> (64 - SL_HLL_PRECISION)); }
-
-static inline uint8_t sl_hll_rank_of(uint64_t hash) {
-    /* The guard bit caps the rank at SL_HLL_MAX_RANK when the rest is 0. */
-    uint64_t rest = (hash << SL_HLL_PRECISION) | (1ull << (SL_HLL_PRECISION - 1));
-    return (uint8_t)(__builtin_clzll(rest) + 1);
-}
-
-/* The estimate of registers of which hist[r] hold rank r (r = 0..SL_HLL_MAX_RANK):
- * what sl_hll_count gives for a dense sketch with those registers. */
-uint64_t sl_hll_estimate(const uint32_t hist[SL_HLL_MAX_RANK + 1]);
-
 sl_hll *sl_hll_new(void);
 void sl_hll_free(sl_hll *h);
 void sl_hll_clear(sl_hll *h);

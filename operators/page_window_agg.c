@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "engine/hash_index.h"
-#include "engine/hll_window.h"
 
 /* One pane of the window as a page holds it: what its leave takes out. */
 typedef struct pane_part {
@@ -36,9 +35,6 @@ static uint32_t *latest_users(const pane_ring *r, uint32_t seq) { return &r->lat
 
 /* The page's users, each with the sequence number of its latest pane:
  * linear probing, 0 marks an empty slot (a zero hash is kept on the side).
- * A user's home slot is the top bits of its hash, as its sketch register
- * is: so the users of one register sit together, and a sketch of the
- * window (hll_window.h) can find them (rescan_register).
  * A user whose latest pane left is not removed (it may come back, and a
  * removal would probe a set that is out of the CPU caches by then): its
  * slot is simply out of the window, and is dropped when the set is
@@ -51,12 +47,11 @@ typedef struct user_slot {
 typedef struct user_set {
     user_slot *slots;
     uint32_t cap, used;          /* used: slots with a key, in the window or not */
-    uint32_t log2_cap;
     bool zero_seen;
     uint32_t zero_latest;
 } user_set;
 
-static uint32_t home_slot(const user_set *s, uint64_t hash) { return (uint32_t)(hash >> (64 - s->log2_cap)); }
+static uint32_t home_slot(const user_set *s, uint64_t hash) { return (uint32_t)hash & (s->cap - 1); }
 
 typedef struct page_entry {
     uint64_t page_hash;
@@ -65,9 +60,6 @@ typedef struct page_entry {
     int64_t counts[SL_PAGE_AGG_COUNTS];
     pane_ring panes;
     user_set user_set;
-    /* The registers of a sketch of the window's users, kept while they
-     * are past the exact limit (see distinct_users). */
-    sl_hll_window *sketch;
 } page_entry;
 
 /* One user of a page's entering pane, not yet counted. */
@@ -103,7 +95,6 @@ void sl_page_agg_free(sl_page_agg *a) {
         free(a->pages[i].user_set.slots);
         free(a->pages[i].panes.parts);
         free(a->pages[i].panes.latest_users);
-        sl_hll_window_free(a->pages[i].sketch);
     }
     free(a->pages);
     sl_hash_index_free(&a->index);
@@ -160,14 +151,13 @@ static void user_set_rebuild(user_set *s, const pane_ring *r, user_slot **kept, 
         }
         (*kept)[live++] = s->slots[i];
     }
-    uint32_t log2_cap = 6;
-    while ((1u << log2_cap) < 4 * (live + 1)) log2_cap++;
-    if ((1u << log2_cap) > s->cap) {
+    uint32_t cap = 64;
+    while (cap < 4 * (live + 1)) cap *= 2;
+    if (cap > s->cap) {
         free(s->slots);
-        s->cap = 1u << log2_cap;
-        s->log2_cap = log2_cap;
-        s->slots = malloc(s->cap * sizeof(user_slot));
+        s->slots = malloc(cap * sizeof(user_slot));
         if (!s->slots) abort();
+        s->cap = cap;
     }
     memset(s->slots, 0, s->cap * sizeof(user_slot));
     for (uint32_t i = 0; i < live; i++) s->slots[user_slot_of(s, (*kept)[i].key)] = (*kept)[i];
@@ -197,62 +187,6 @@ static void user_seen(sl_page_agg *a, page_entry *p, uint64_t hash, uint32_t seq
     else p->users++;
     *latest = seq;
     (*latest_users(&p->panes, seq))++;
-    if (p->sketch) sl_hll_window_seen(p->sketch, hash, seq);
-}
-
-/* ---- a sketch of the window's users ---- */
-
-/* The best of a register's users so far: the highest rank, and the latest
- * pane among the users with it. */
-static void offer(uint8_t *rank, uint32_t *latest, uint64_t hash, uint32_t seq) {
-    uint8_t r = sl_hll_rank_of(hash);
-    if (r > *rank || (r == *rank && (int32_t)(seq - *latest) > 0)) {
-        *rank = r;
-        *latest = seq;
-    }
-}
-
-/* hll_window.h's rescan: the users in the window of register reg. Their
- * home slots are the register's share of the table (or the one slot the
- * register shares with others), and linear probing leaves no empty slot
- * between a user's home and its slot: so they are all in the run of
- * slots from the first home to the first empty slot after the last. */
-static void rescan_register(uint32_t reg, uint8_t *rank, uint32_t *latest, void *opaque) {
-    const page_entry *p = opaque;
-    const user_set *s = &p->user_set;
-    *rank = 0;
-    *latest = 0;
-    if (reg == sl_hll_register_of(0) && s->zero_seen && ring_holds(&p->panes, s->zero_latest))
-        offer(rank, latest, 0, s->zero_latest);
-    if (!s->cap) return;
-    uint32_t first, homes;
-    if (s->log2_cap >= SL_HLL_PRECISION) {
-        first = reg << (s->log2_cap - SL_HLL_PRECISION);
-        homes = 1u << (s->log2_cap - SL_HLL_PRECISION);
-    } else {
-        first = reg >> (SL_HLL_PRECISION - s->log2_cap);
-        homes = 1;
-    }
-    for (uint32_t k = 0;; k++) {
-        const user_slot *slot = &s->slots[(first + k) & (s->cap - 1)];
-        if (!slot->key) {
-            if (k + 1 >= homes) break;
-            continue;
-        }
-        if (sl_hll_register_of(slot->key) == reg && ring_holds(&p->panes, slot->latest))
-            offer(rank, latest, slot->key, slot->latest);
-    }
-}
-
-/* A sketch of the users in the window, from the user set. */
-static sl_hll_window *sketch_of_window(const page_entry *p) {
-    const user_set *s = &p->user_set;
-    sl_hll_window *w = sl_hll_window_new(p->panes.oldest);
-    for (uint32_t i = 0; i < s->cap; i++)
-        if (s->slots[i].key && ring_holds(&p->panes, s->slots[i].latest))
-            sl_hll_window_seen(w, s->slots[i].key, s->slots[i].latest);
-    if (s->zero_seen && ring_holds(&p->panes, s->zero_latest)) sl_hll_window_seen(w, 0, s->zero_latest);
-    return w;
 }
 
 /* ---- moving users in batches ----
@@ -320,42 +254,23 @@ void sl_page_agg_leave(sl_page_agg *a, int64_t pane) {
     for (uint32_t i = 0; i < a->n_pages; i++) {
         page_entry *p = &a->pages[i];
         pane_ring *r = &p->panes;
-        while (ring_panes(r) && ring_at(r, r->oldest)->pane <= pane) {
-            uint32_t seq = r->oldest++;
-            const pane_part *part = ring_at(r, seq);
+        for (; ring_panes(r) && ring_at(r, r->oldest)->pane <= pane; r->oldest++) {
+            const pane_part *part = ring_at(r, r->oldest);
             for (int t = 0; t < SL_PAGE_AGG_COUNTS; t++) p->counts[t] -= (int64_t)part->counts[t];
-            p->users -= *latest_users(r, seq);
+            p->users -= *latest_users(r, r->oldest);
             p->dense_panes -= part->dense;
-            if (p->sketch) sl_hll_window_leave(p->sketch, seq, rescan_register, p);
         }
     }
-}
-
-/* What merging the panes' sketches would count: exact up to the limit, else
- * the estimate of a sketch of the same hashes. That sketch is built once
- * the users pass the limit and then follows the window; it goes when they
- * fall to half the limit (not at once: a page near the limit would build
- * it over and over). */
-static uint64_t distinct_users(page_entry *p) {
-    if (p->users <= SL_HLL_EXACT_LIMIT) {
-        if (p->sketch && p->users <= SL_HLL_EXACT_LIMIT / 2) {
-            sl_hll_window_free(p->sketch);
-            p->sketch = NULL;
-        }
-        return p->users;
-    }
-    if (!p->sketch) p->sketch = sketch_of_window(p);
-    return sl_hll_window_count(p->sketch);
 }
 
 void sl_page_agg_foreach(sl_page_agg *a, void (*cb)(const sl_page_window_sums *sums, void *opaque), void *opaque) {
     count_moves(a);
     for (uint32_t i = 0; i < a->n_pages; i++) {
-        page_entry *p = &a->pages[i];
+        const page_entry *p = &a->pages[i];
         if (!ring_panes(&p->panes)) continue;
         sl_page_window_sums sums = {.page_hash = p->page_hash, .users_known = p->dense_panes == 0};
         for (int t = 0; t < SL_PAGE_AGG_COUNTS; t++) sums.counts[t] = (uint64_t)p->counts[t];
-        if (sums.users_known) sums.unique_users = distinct_users(p);
+        if (sums.users_known) sums.unique_users = p->users;
         cb(&sums, opaque);
     }
 }

@@ -67,10 +67,16 @@ static const sl_state_value_ops PAGE_PARTIALS_OPS = {
 
 /* ---- the operator ---- */
 
+/* A page merged over a window's panes. Its users are counted exactly, as
+ * the incremental firing counts them, while every pane's sketch can name
+ * its users; a dense one (more users of the page in one pane than a
+ * sketch keeps) turns the count into a merge of sketches. */
 typedef struct page_acc {
     uint64_t page_hash;
     uint64_t counts[N_COUNTED_TYPES];
-    sl_hll *users;                    /* kept across firings, cleared per use */
+    sl_hash_index exact_users;        /* the set of user hashes; kept across firings, cleared per use */
+    bool dense;
+    sl_hll *users;                    /* the merged sketches, once dense */
 } page_acc;
 
 typedef struct page_metrics {
@@ -165,16 +171,41 @@ static page_acc *acc_for(page_metrics *m, uint64_t page_hash) {
         uint32_t old = m->acc_cap;
         m->acc_cap = m->acc_cap ? m->acc_cap * 2 : 128;
         m->acc = realloc(m->acc, m->acc_cap * sizeof(page_acc));
-        for (uint32_t k = old; k < m->acc_cap; k++) m->acc[k].users = sl_hll_new();
+        for (uint32_t k = old; k < m->acc_cap; k++) {
+            sl_hash_index_init(&m->acc[k].exact_users);
+            m->acc[k].users = sl_hll_new();
+        }
     }
     page_acc *a = &m->acc[i];
     if (inserted) {
         a->page_hash = page_hash;
         memset(a->counts, 0, sizeof(a->counts));
+        sl_hash_index_clear(&a->exact_users);
+        a->dense = false;
         sl_hll_clear(a->users);
     }
     return a;
 }
+
+static void add_exact_user(uint64_t hash, void *opaque) {
+    bool inserted;
+    sl_hash_index_upsert(opaque, hash, &inserted);
+}
+
+/* A pane's users join the page's. At the first dense pane the users so
+ * far become a sketch, and every later pane is merged into it. */
+static void acc_add_users(page_acc *a, const sl_hll *pane_users) {
+    if (!a->dense && sl_hll_foreach_exact(pane_users, add_exact_user, &a->exact_users)) return;
+    if (!a->dense) {
+        a->dense = true;
+        const sl_hash_index *set = &a->exact_users;
+        for (uint32_t k = 0; k < set->cap; k++)
+            if (set->values[k]) sl_hll_add(a->users, set->keys[k]);
+    }
+    sl_hll_merge(a->users, pane_users);
+}
+
+static uint64_t acc_users(const page_acc *a) { return a->dense ? sl_hll_count(a->users) : a->exact_users.count; }
 
 /* Merge the page's records of the window [firing_start, firing_end). */
 static int visit_merge(const void *key, size_t key_len, uint64_t key_hash, void *value, void *opaque) {
@@ -186,7 +217,7 @@ static int visit_merge(const void *key, size_t key_len, uint64_t key_hash, void 
         if (p->pane < m->firing_start || p->pane >= m->firing_end) continue;
         if (!a) a = acc_for(m, key_hash);
         for (int t = 0; t < N_COUNTED_TYPES; t++) a->counts[t] += p->counts[t];
-        sl_hll_merge(a->users, p->users);
+        acc_add_users(a, p->users);
     }
     (void)key;
     (void)key_len;
@@ -229,7 +260,7 @@ static void merge_and_fire(page_metrics *m, int64_t end, sl_emitter *out) {
     sl_hash_index_clear(&m->page_index);
     sl_state_foreach_in_namespace(m->pages, 0, visit_merge, m);
     for (uint32_t i = 0; i < m->page_index.count; i++)
-        emit_stats(m, m->acc[i].page_hash, m->acc[i].counts, sl_hll_count(m->acc[i].users), start, end, out);
+        emit_stats(m, m->acc[i].page_hash, m->acc[i].counts, acc_users(&m->acc[i]), start, end, out);
 }
 
 /* ---- incremental firing ---- */
@@ -333,7 +364,10 @@ static sl_err pm_restore(void *self, int64_t id, const sl_buf *const *snaps, siz
 
 static void pm_destroy(void *self) {
     page_metrics *m = self;
-    for (uint32_t i = 0; i < m->acc_cap; i++) sl_hll_free(m->acc[i].users);
+    for (uint32_t i = 0; i < m->acc_cap; i++) {
+        sl_hash_index_free(&m->acc[i].exact_users);
+        sl_hll_free(m->acc[i].users);
+    }
     free(m->acc);
     sl_hash_index_free(&m->page_index);
     sl_pane_set_free(&m->partial_windows);
