@@ -318,9 +318,9 @@ done
 
 # ---- 4, with ten times the users: the same windows hold ten times the state ----
 # What the default 1,000 users cannot show: pages with more distinct users
-# in a window than a sketch counts exactly (until 63ae060 every firing
-# rebuilt their sketch from all of them, and 300 panes cost 15 times 1
-# pane), and a state past the CPU caches on every event's path. Steady
+# in a window than a sketch counts exactly (before 63ae060 and 424ade7
+# every firing rebuilt their sketch from all of them, and 300 panes cost
+# 15 times 1 pane), and a state past the CPU caches on every event's path. Steady
 # cost again, from runs of N and 2N events: N must be past the first
 # window's filling, which at 300 panes (50 minutes of event time) takes
 # about 1.6 M events at 10,000 users.
