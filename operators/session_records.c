@@ -141,7 +141,11 @@ uint32_t sl_session_records_find_or_add(sl_session_records *s, int64_t pane) {
     memmove(&s->records[i + 1], &s->records[i], (s->n - i) * sizeof(sl_session_record));
     s->records[i] = (sl_session_record){.pane = pane, .min_ts = INT64_MAX, .max_ts = INT64_MIN};
     s->n++;
-    update_ends(s);
+    /* The ends move only to take the new record in: not read from the
+     * records (with many panes per window the oldest, at the other end of
+     * the array, is out of the CPU caches by now). */
+    if (pane < s->oldest) s->oldest = pane;
+    if (pane > s->newest) s->newest = pane;
     return i;
 }
 
