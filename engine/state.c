@@ -350,6 +350,8 @@ static void sl_state_scan(sl_state *s, sl_state_scan_fn fn, void *opaque) {
         sl_state_backend_fail(s->b, SL_ERR_STATE, "state '%s': %s", s->name, err);
 }
 
+bool sl_state_visit_values_stay(const sl_state *s) { return !s->store_has_uncached; }
+
 void sl_state_foreach_in_namespace(sl_state *s, int64_t ns, sl_state_visit_fn cb, void *opaque) {
     s->last = NULL;
     if (!s->store_has_uncached) {

@@ -101,6 +101,13 @@ void sl_state_remove(sl_state *s, uint64_t key_hash, const void *key, size_t key
 typedef int (*sl_state_visit_fn)(const void *key, size_t key_len, uint64_t key_hash,
                                  void *value, void *opaque);
 void sl_state_foreach_in_namespace(sl_state *s, int64_t ns, sl_state_visit_fn cb, void *opaque);
+/* Whether the next visit's keys and values stay where cb found them until
+ * the visit ends, so that cb may leave one to work on later (a pipelined
+ * visit): true while every entry is in the cache. Otherwise (RocksDB with
+ * more entries than state.cache_entries) a visit reads the store, and each
+ * value is a scratch copy written back when cb returns: cb must finish
+ * with it before it returns. */
+bool sl_state_visit_values_stay(const sl_state *s);
 /* Visit every namespace that holds at least one value (ascending). */
 void sl_state_foreach_namespace(sl_state *s, void (*cb)(int64_t ns, void *opaque), void *opaque);
 /* Drop every value in namespace ns (a slice that no window needs any more). */

@@ -87,6 +87,7 @@ typedef struct session_metrics {
     sl_emitter *firing_out;
     queued_session slide_queue[SLIDE_RING];
     uint64_t queued;                  /* sessions queued in this slide visit */
+    bool pipelined;                   /* this visit's values stay put: slides may be queued */
     /* scratch for merging */
     sl_hash_index session_index;
     session_acc *accs;
@@ -208,6 +209,7 @@ static void prune(session_metrics *m, sl_session_records *s, int64_t from, const
 static void drain_slides(session_metrics *m);
 
 static void visit_sessions(session_metrics *m, sl_state_visit_fn visit) {
+    m->pipelined = sl_state_visit_values_stay(m->sessions);
     sl_state_foreach_in_namespace(m->sessions, 0, visit, m);
     drain_slides(m);
     for (uint32_t i = 0; i < m->removals.n; i++)
@@ -402,13 +404,23 @@ SL_PREFETCH_INLINE void prefetch_records(const sl_session_records *s, slide_ends
  * aggregate's pages SLIDE_STEP_PAGES later -- and it is slid when it
  * reaches the front, SLIDE_QUEUE sessions later, with its data loaded.
  * drain_slides() slides the rest. The order of slides does not matter:
- * each changes only its own session's contribution. */
+ * each changes only its own session's contribution.
+ *
+ * A visit that reads the store (sessions beyond RocksDB's cache) hands out
+ * each value as a scratch copy, written back and reused once the callback
+ * returns: then each session is slid at once. (They used to be queued
+ * all the same, and slid through stale copies: wrong session metrics once
+ * the sessions outgrew the cache.) */
 static int visit_slide(const void *key, size_t key_len, uint64_t key_hash, void *value, void *opaque) {
     session_metrics *m = opaque;
     sl_session_records *s = value;
     slide_ends work = slide_work(m, s);
     if (!work.oldest && !work.newest) {
         prune(m, s, INT64_MIN, key, key_len, key_hash);   /* only removes the session when empty */
+        return 0;
+    }
+    if (!m->pipelined) {
+        slide_queued(m, &(queued_session){key, key_len, key_hash, s});
         return 0;
     }
     if (m->queued >= SLIDE_QUEUE) slide_queued(m, ring_at(m->slide_queue, m->queued - SLIDE_QUEUE));

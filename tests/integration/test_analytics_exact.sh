@@ -51,12 +51,18 @@ late=$(wc -l <"$work/late.jsonl.late")
 grep -q "late records:       $late (0 unmatched)" "$work/late.verify" || fail "late records do not all match input events"
 echo "late run: $late of $late_events events late, every one accounted for; verify OK"
 
-# State far larger than the RocksDB write-back cache (200 entries per state):
-# evictions, reads back from RocksDB and checkpoints of it must not change a result.
+# State far larger than the RocksDB write-back cache (50 entries per state):
+# evictions, reads back from RocksDB, visits that scan the store and
+# checkpoints of it must not change a result. The session stage keeps an
+# entry per session: there must be well over 50 of them for this to test
+# anything (at 200 entries there were not, and the
+# session stage's wrong results beyond the cache went unseen).
 "$SLUICE_BIN" gen --events 20000 --seed 13 --out-of-order-ms 20000 --out "$work/small.jsonl" 2>/dev/null
-run_job small_cache "$work/small.jsonl" --parallelism 2 --set state.cache_entries=200 --checkpoint-interval 200
+sessions=$(grep -o '"session_id":"[^"]*"' "$work/small.jsonl" | sort -u | wc -l)
+[ "$sessions" -gt 100 ] || fail "only $sessions sessions: the state would fit the cache"
+run_job small_cache "$work/small.jsonl" --parallelism 2 --set state.cache_entries=50 --checkpoint-interval 200
 verify small_cache "$work/small.jsonl"
-echo "state larger than the cache: verify OK"
+echo "state larger than the cache ($sessions sessions, 50 cached per state and subtask): verify OK"
 # Many users: pages with more users in a window than a sketch counts exactly
 # (2,048). The count stays exact, by the running aggregates (no allowed
 # lateness) and by the merge of the panes (with it, as for re-firings).
