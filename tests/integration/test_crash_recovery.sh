@@ -11,7 +11,8 @@
 # kill cut short, which the restart truncates); at the end it must equal, sorted, the output of an
 # uninterrupted run byte for byte, and `sluice verify` must pass on it.
 # CI runs 300,000 events and 5 random kills; SLUICE_LONG_TESTS=1 runs
-# 1,000,000 events and 10 kills.
+# 1,000,000 events and 10 kills. SLUICE_CRASH_RECOVERY_ARGS adds arguments
+# to every run (test_crash_recovery_small_cache.sh: a tiny state cache).
 set -euo pipefail
 : "${SLUICE_BIN:?}" "${SLUICE_SOURCE_DIR:?}"
 if [ "${SLUICE_LONG_TESTS:-0}" = 1 ]; then events=1000000 kills=10 rate=150000
@@ -22,7 +23,9 @@ trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$SLUICE_BIN" gen --events "$events" --seed 21 --out-of-order-ms 10000 --out "$work/events.jsonl" 2>/dev/null
-common=(run "$job" --input "$work/events.jsonl" --parallelism 2 --http-port 0 --checkpoint-interval 200)
+read -ra extra_args <<<"${SLUICE_CRASH_RECOVERY_ARGS:-}"
+common=(run "$job" --input "$work/events.jsonl" --parallelism 2 --http-port 0 --checkpoint-interval 200
+    "${extra_args[@]}")
 
 "$SLUICE_BIN" "${common[@]}" --output "$work/ref.jsonl" --checkpoint-dir "$work/ref.ckpt" 2>"$work/ref.log" ||
     fail "the uninterrupted run failed: $(tail -3 "$work/ref.log")"
