@@ -11,8 +11,9 @@
 # kill cut short, which the restart truncates); at the end it must equal, sorted, the output of an
 # uninterrupted run byte for byte, and `sluice verify` must pass on it.
 # CI runs 300,000 events and 5 random kills; SLUICE_LONG_TESTS=1 runs
-# 1,000,000 events and 10 kills. SLUICE_CRASH_RECOVERY_ARGS adds arguments
-# to every run (test_crash_recovery_small_cache.sh: a tiny state cache).
+# 1,000,000 events and 10 kills. SLUICE_CRASH_RECOVERY_ARGS adds `--set
+# key=value` pairs to every run and to verify (test_crash_recovery_small_cache.sh:
+# a tiny state cache).
 set -euo pipefail
 : "${SLUICE_BIN:?}" "${SLUICE_SOURCE_DIR:?}"
 if [ "${SLUICE_LONG_TESTS:-0}" = 1 ]; then events=1000000 kills=10 rate=150000
@@ -85,6 +86,6 @@ grep -q "resuming from checkpoint" "$work/crash.log" || fail "no restart resumed
 
 sort "$work/out.jsonl" | cmp - "$work/ref.sorted" || fail "the output after $crashes crashes differs from the uninterrupted run"
 "$SLUICE_BIN" verify --events "$work/events.jsonl" --results "$work/out.jsonl" --late "$work/out.jsonl.late" \
-    --job "$job" >"$work/verify.txt" 2>&1 || { tail -20 "$work/verify.txt" >&2; fail "verify failed"; }
+    --job "$job" "${extra_args[@]}" >"$work/verify.txt" 2>&1 || { tail -20 "$work/verify.txt" >&2; fail "verify failed"; }
 echo "after $crashes crashes: $(wc -l <"$work/out.jsonl") lines, identical to the uninterrupted run; verify OK"
 echo "1 passed, 0 failed"
