@@ -44,8 +44,11 @@ check_committed_prefix() {
     local whole="$work/out.whole" fragment
     if [ -n "$(tail -c1 "$work/out.jsonl")" ]; then
         fragment=$(LC_ALL=C tail -n 1 "$work/out.jsonl")
-        LC_ALL=C cut -c1-"${#fragment}" "$work/ref.jsonl" | grep -qxF -- "$fragment" ||
+        LC_ALL=C cut -c1-"${#fragment}" "$work/ref.jsonl" | grep -qxF -- "$fragment" || {
+            echo "the partial line (${#fragment} bytes, output $(wc -c <"$work/out.jsonl") bytes): ${fragment:0:300}" >&2
+            tail -5 "$work/crash.log" >&2
             fail "after crash $1: the output ends in a partial line that begins no line of the reference"
+        }
         LC_ALL=C sed '$d' "$work/out.jsonl" >"$whole"
     else
         cp "$work/out.jsonl" "$whole"
