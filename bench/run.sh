@@ -103,8 +103,8 @@ put suite.runs "$runs"
 # median of the rounds' ratios, not a ratio of medians taken minutes apart.
 # column K (1-based) of "$tmp/rounds" or of FILE, median
 column() { awk -v k="$1" '{print $k}' "${2:-$tmp/rounds}" | median; }
-# median over the rounds of column A / column B (rounds where both are positive)
-round_ratio() { awk -v a="$1" -v b="$2" '$a > 0 && $b > 0 {printf "%.3f\n", $a / $b}' "$tmp/rounds" | median; }
+# median over the rounds (of FILE, default $tmp/rounds) of column A / column B (rounds where both are positive)
+round_ratio() { awk -v a="$1" -v b="$2" '$a > 0 && $b > 0 {printf "%.3f\n", $a / $b}' "${3:-$tmp/rounds}" | median; }
 # The COST baseline on EVENTS events with a window of SIZE_MS; it prints
 # "cost_baseline: N events in T ms = R events/s (...)".
 baseline() { "$build/bench/cost_baseline" --events "$1" --size-ms "$2" --out-of-order-ms 5000; }
@@ -122,7 +122,11 @@ operator_busy() {
 # The same for every operator in $busy_ops, on one line.
 operators_busy() { for op in $busy_ops; do operator_busy "$op" || return 1; done | paste -sd' '; }
 # Steady ns per event from the times in ms on N and on 4N events: (t(4N) - t(N)) / 3N.
-steady_ns() { awk -v a="$1" -v b="$2" -v n="$overlap_events" 'BEGIN {printf "%.1f\n", (b - a) * 1e6 / (3 * n)}'; }
+# steady_ns MS_N MS_LONGER [EVENTS_BETWEEN]: ns per event of the events the longer run adds
+# (by default the overlap runs' 4N - N).
+steady_ns() {
+    awk -v a="$1" -v b="$2" -v n="${3:-$((3 * overlap_events))}" 'BEGIN {printf "%.1f\n", (b - a) * 1e6 / n}'
+}
 
 # ---- 1. core throughput: memory source, null sink, checkpoints every 10 s ----
 # ---- 2. COST baseline: same events, one plain loop; output must equal the engine's ----
@@ -334,8 +338,7 @@ for _ in $(seq "$runs"); do
         engine_eps "${many_args[@]}" --set generator.events="$many_users_events" >/dev/null
         ms_n=$(cat "$tmp/engine.ms")
         engine_eps "${many_args[@]}" --set generator.events=$((2 * many_users_events)) >/dev/null
-        awk -v a="$ms_n" -v b="$(cat "$tmp/engine.ms")" -v n="$many_users_events" \
-            'BEGIN {printf "%.1f\n", (b - a) * 1e6 / n}'
+        steady_ns "$ms_n" "$(cat "$tmp/engine.ms")" "$many_users_events"
     done | paste -sd' ' >>"$tmp/many_rounds"
     log "  round (steady ns/event at 1, 300 panes): $(tail -1 "$tmp/many_rounds")"
 done
@@ -343,8 +346,7 @@ put overlap.many_users "$many_users"
 put overlap.many_users_events "$many_users_events"
 put overlap.many_users_steady_ns_per_event_1 "$(column 1 "$tmp/many_rounds")"
 put overlap.many_users_steady_ns_per_event_300 "$(column 2 "$tmp/many_rounds")"
-put overlap.many_users_cost_300_over_1 \
-    "$(awk '$1 > 0 && $2 > 0 {printf "%.3f\n", $2 / $1}' "$tmp/many_rounds" | median)"
+put overlap.many_users_cost_300_over_1 "$(round_ratio 2 1 "$tmp/many_rounds")"
 
 # ---- 5. latency: watermark past a window's end -> its Top-N at the sink, throttled source ----
 log "latency: $latency_events events at $latency_rate events/s"

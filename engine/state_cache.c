@@ -37,10 +37,14 @@ static size_t sl_state_bucket(const sl_state *s, uint64_t key_hash, int64_t ns) 
     return (size_t)(h & (s->nbuckets - 1));
 }
 
+/* The first entry of the chain where (key_hash, ns) would be. */
+static sl_state_entry *chain_head(const sl_state *s, uint64_t key_hash, int64_t ns) {
+    return s->nbuckets ? s->buckets[sl_state_bucket(s, key_hash, ns)] : NULL;
+}
+
 sl_state_entry *sl_state_cache_find(sl_state *s, uint64_t key_hash, const void *key,
                                     size_t key_len, int64_t ns) {
-    if (!s->nbuckets) return NULL;
-    for (sl_state_entry *e = s->buckets[sl_state_bucket(s, key_hash, ns)]; e; e = e->hnext) {
+    for (sl_state_entry *e = chain_head(s, key_hash, ns); e; e = e->hnext) {
         if (e->key_hash == key_hash && e->ns == ns && e->key_len == key_len &&
             (key_len == 0 || memcmp(sl_state_entry_key(s, e), key, key_len) == 0))
             return e;
@@ -49,10 +53,6 @@ sl_state_entry *sl_state_cache_find(sl_state *s, uint64_t key_hash, const void *
 }
 
 /* ---- prefetching (see state.h) ---- */
-
-static sl_state_entry *chain_head(const sl_state *s, uint64_t key_hash, int64_t ns) {
-    return s->nbuckets ? s->buckets[sl_state_bucket(s, key_hash, ns)] : NULL;
-}
 
 SL_PREFETCH_EXTERN void sl_state_prefetch_bucket(const sl_state *s, uint64_t key_hash, int64_t ns) {
     if (s->nbuckets) __builtin_prefetch(&s->buckets[sl_state_bucket(s, key_hash, ns)]);

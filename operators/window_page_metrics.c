@@ -75,8 +75,7 @@ typedef struct page_acc {
     uint64_t page_hash;
     uint64_t counts[N_COUNTED_TYPES];
     sl_hash_index exact_users;        /* the set of user hashes; kept across firings, cleared per use */
-    bool dense;
-    sl_hll *users;                    /* the merged sketches, once dense */
+    sl_hll *users;                    /* the merged sketches, once dense (not exact); empty before */
 } page_acc;
 
 typedef struct page_metrics {
@@ -181,7 +180,6 @@ static page_acc *acc_for(page_metrics *m, uint64_t page_hash) {
         a->page_hash = page_hash;
         memset(a->counts, 0, sizeof(a->counts));
         sl_hash_index_clear(&a->exact_users);
-        a->dense = false;
         sl_hll_clear(a->users);
     }
     return a;
@@ -194,18 +192,20 @@ static void add_exact_user(uint64_t hash, void *opaque) {
 
 /* A pane's users join the page's. At the first dense pane the users so
  * far become a sketch, and every later pane is merged into it. */
+static bool acc_dense(const page_acc *a) { return !sl_hll_is_exact(a->users); }
+
 static void acc_add_users(page_acc *a, const sl_hll *pane_users) {
-    if (!a->dense && sl_hll_foreach_exact(pane_users, add_exact_user, &a->exact_users)) return;
-    if (!a->dense) {
-        a->dense = true;
+    bool dense = acc_dense(a);
+    if (!dense && sl_hll_foreach_exact(pane_users, add_exact_user, &a->exact_users)) return;
+    if (!dense) {
         const sl_hash_index *set = &a->exact_users;
         for (uint32_t k = 0; k < set->cap; k++)
             if (set->values[k]) sl_hll_add(a->users, set->keys[k]);
     }
-    sl_hll_merge(a->users, pane_users);
+    sl_hll_merge(a->users, pane_users);   /* a dense pane: the merge is dense from here on */
 }
 
-static uint64_t acc_users(const page_acc *a) { return a->dense ? sl_hll_count(a->users) : a->exact_users.count; }
+static uint64_t acc_users(const page_acc *a) { return acc_dense(a) ? sl_hll_count(a->users) : a->exact_users.count; }
 
 /* Merge the page's records of the window [firing_start, firing_end). */
 static int visit_merge(const void *key, size_t key_len, uint64_t key_hash, void *value, void *opaque) {
