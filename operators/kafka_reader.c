@@ -27,6 +27,9 @@ typedef struct kpart {
     int32_t partition;
     int64_t next_offset;     /* RD_KAFKA_OFFSET_INVALID until known */
     int64_t end_offset;      /* bounded mode: high watermark at assignment */
+    /* Records were waiting at assignment and none has arrived yet: what
+     * event times they carry is unknown, so the reader must not go idle. */
+    bool backlog_unread;
 } kpart;
 
 typedef struct kpos {
@@ -149,7 +152,11 @@ static int add_part(sl_kafka_reader *r, rd_kafka_topic_partition_t *p, int64_t n
     }
     if (p->offset == RD_KAFKA_OFFSET_BEGINNING) p->offset = lo;
     else if (p->offset == RD_KAFKA_OFFSET_END) p->offset = hi;
-    kpart kp = {p->partition, p->offset, r->bounded ? hi : INT64_MAX};
+    /* A start taken from the committed offset (still logical here) has
+     * records ahead of it unless the partition is empty; its first record
+     * or end-of-partition event settles it. */
+    bool backlog = p->offset >= 0 ? p->offset < hi : hi > lo;
+    kpart kp = {p->partition, p->offset, r->bounded ? hi : INT64_MAX, backlog};
     if (r->n_parts == r->cap_parts) {
         r->cap_parts = r->cap_parts ? r->cap_parts * 2 : 16;
         r->parts = realloc(r->parts, r->cap_parts * sizeof(kpart));
@@ -331,6 +338,14 @@ static sl_str arena_copy(sl_batch *b, const char *s, size_t len) {
     return sl_batch_copy_str(b, (sl_str){s ? s : "", (uint32_t)len});
 }
 
+/* The partition's next position is known: a record or its end was seen. */
+static void advance_part(sl_kafka_reader *r, int32_t partition, int64_t next_offset) {
+    kpart *kp = find_part(r, partition);
+    if (!kp) return;
+    kp->next_offset = next_offset;
+    kp->backlog_unread = false;
+}
+
 /* Put one record into `out` or `dead`; false when the batch it needs is full. */
 static bool place_with_decoder(sl_kafka_reader *r, const rd_kafka_message_t *m, sl_batch *out, sl_batch *dead,
                                int64_t now) {
@@ -346,8 +361,7 @@ static bool place_with_decoder(sl_kafka_reader *r, const rd_kafka_message_t *m, 
         sl_event_decoder_dead_letter(r->decoder, dead, (sl_str){m->payload ? m->payload : "", (uint32_t)m->len},
                                      sl_str_c(r->topic), m->partition, m->offset);
     }
-    kpart *kp = find_part(r, m->partition);
-    if (kp) kp->next_offset = m->offset + 1;
+    advance_part(r, m->partition, m->offset + 1);
     return true;
 }
 
@@ -381,8 +395,7 @@ static bool place_message(sl_kafka_reader *r, const rd_kafka_message_t *m, sl_ba
         sl_log_warn(r->name, "dropping undecodable record %s [%d] @%lld (no dead-letter output): %s", r->topic,
                     (int)m->partition, (long long)m->offset, reason);
     }
-    kpart *kp = find_part(r, m->partition);
-    if (kp) kp->next_offset = m->offset + 1;
+    advance_part(r, m->partition, m->offset + 1);
     return true;
 }
 
@@ -390,8 +403,7 @@ static bool place_message(sl_kafka_reader *r, const rd_kafka_message_t *m, sl_ba
  * Returns -1 when the source cannot go on (errstr set). */
 static int handle_event(sl_kafka_reader *r, const rd_kafka_message_t *m, char *errstr, size_t errstr_size) {
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-        kpart *kp = find_part(r, m->partition);
-        if (kp) kp->next_offset = m->offset;
+        advance_part(r, m->partition, m->offset);
         return 0;
     }
     char fatal[256];
@@ -408,6 +420,16 @@ static int handle_event(sl_kafka_reader *r, const rd_kafka_message_t *m, char *e
     }
     sl_log_warn(r->name, "consumer error (librdkafka retries): %s", rd_kafka_message_errstr(m));
     return 0;
+}
+
+/* Input older than the watermark may still come: the group has not answered,
+ * or an assigned partition's waiting records have not arrived yet (its
+ * first fetch is still on the way, or its leader is down). */
+static bool must_wait(const sl_kafka_reader *r) {
+    if (r->awaiting_assignment) return true;
+    for (size_t i = 0; i < r->n_parts; i++)
+        if (r->parts[i].backlog_unread) return true;
+    return false;
 }
 
 static bool all_partitions_done(const sl_kafka_reader *r) {
@@ -457,7 +479,7 @@ sl_source_status sl_kafka_reader_poll(sl_kafka_reader *r, sl_batch *out, sl_batc
             sl_kafka_handover_put(r->group, r->topic, r->parts[i].partition, r->parts[i].next_offset);
         return SL_SOURCE_END;
     }
-    return r->awaiting_assignment ? SL_SOURCE_WAITING : SL_SOURCE_IDLE;
+    return must_wait(r) ? SL_SOURCE_WAITING : SL_SOURCE_IDLE;
 }
 
 /* ---- checkpoints ---- */
