@@ -17,6 +17,10 @@
 #include "engine/conf.h"
 #include "operators/event_json.h"
 
+/* Kafka request types (protocol ApiKeys), for the mock's injected errors
+ * and delays: librdkafka's public headers do not name them. */
+enum { KT_API_FETCH = 1, KT_API_END_TXN = 26 };
+
 static inline int64_t kt_now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);

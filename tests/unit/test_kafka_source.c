@@ -203,8 +203,7 @@ static void test_partitions_moving_between_readers_continue(void **state) {
 static void test_reader_waits_for_the_group_s_answer(void **state) {
     fixture *f = *state;
     bounded_input(f, "src-waiting");
-    const int16_t fetch_api = 1;
-    assert_int_equal(rd_kafka_mock_broker_push_request_error_rtts(sl_kafka_dev_mock(f->dev), 1, fetch_api, 1,
+    assert_int_equal(rd_kafka_mock_broker_push_request_error_rtts(sl_kafka_dev_mock(f->dev), 1, KT_API_FETCH, 1,
                                                                   RD_KAFKA_RESP_ERR_NO_ERROR, 2000),
                      RD_KAFKA_RESP_ERR_NO_ERROR);
     sl_kafka_reader *r = open_reader(f, 0);

@@ -230,8 +230,8 @@ static void test_second_instance_fences_the_first(void **state) {
     sl_kafka_txn *second = sink_new(f, SL_OK);   /* same job.id and subtask */
     /* A real broker now answers the first producer's EndTxn with
      * PRODUCER_FENCED; the 2.0.2 mock does not check producer epochs, so
-     * the test gives that answer explicitly (ApiKey 26 = EndTxn). */
-    rd_kafka_mock_push_request_errors(sl_kafka_dev_mock(f->dev), 26, 1, RD_KAFKA_RESP_ERR_PRODUCER_FENCED);
+     * the test gives that answer explicitly. */
+    rd_kafka_mock_push_request_errors(sl_kafka_dev_mock(f->dev), KT_API_END_TXN, 1, RD_KAFKA_RESP_ERR_PRODUCER_FENCED);
     sl_err err = checkpoint(first, 2, errstr, sizeof(errstr));
     assert_int_equal(err, SL_ERR_FENCED);
     assert_non_null(strstr(errstr, "another sluice instance with transactional.id sinkjob-sink-0 took over"));
