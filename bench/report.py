@@ -97,6 +97,8 @@ def table(r):
          + f' ns/event steady (300 vs 1: x{o["cost_300_over_1"]}); whole runs of {o.get("events")} events: '
          + " / ".join(f'{o.get(f"ns_per_event_{p}")}' for p in (1, 6, 30, 300))
          + f' (x{o.get("whole_run_cost_300_over_1")})'),
+        ("  worker CPU, panes 1/6/30/300", " / ".join(f'{o.get(f"cpu_steady_ns_per_event_{p}")}' for p in (1, 6, 30, 300))
+         + f' ns/event steady (300 vs 1: x{o.get("cpu_cost_300_over_1")})'),
         ("  COST baseline, panes 1/300", f'{o.get("baseline_steady_ns_per_event_1")} / '
                                         f'{o.get("baseline_steady_ns_per_event_300")} ns/event steady '
                                         f'(300 vs 1: x{o.get("baseline_cost_300_over_1")})'),

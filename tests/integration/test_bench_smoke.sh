@@ -30,8 +30,9 @@ numbers = {
                                "p1w2_blocked_or_unscheduled_share")]
                   + [f"scaling_{b}_{l}_over_p1" for b in ("memory", "rocksdb") for l in ("p2", "p1w2")],
     "cost": ["baseline_eps", "engine_rocksdb_p1_over_baseline", "engine_memory_p1_over_baseline"],
-    "overlap": ["events"] + [f"{k}_{p}" for p in (1, 6, 30, 300) for k in ("eps", "ns_per_event", "steady_ns_per_event")]
-               + ["cost_300_over_1", "whole_run_cost_300_over_1", "baseline_steady_ns_per_event_1",
+    "overlap": ["events"] + [f"{k}_{p}" for p in (1, 6, 30, 300)
+                             for k in ("eps", "ns_per_event", "steady_ns_per_event", "cpu_steady_ns_per_event")]
+               + ["cost_300_over_1", "cpu_cost_300_over_1", "whole_run_cost_300_over_1", "baseline_steady_ns_per_event_1",
                   "baseline_steady_ns_per_event_300", "baseline_cost_300_over_1", "many_users", "many_users_events",
                   "many_users_steady_ns_per_event_1", "many_users_steady_ns_per_event_300",
                   "many_users_cost_300_over_1"]
@@ -47,7 +48,8 @@ numbers = {
 # A steady cost is a difference of two timings: on a smoke run's small
 # inputs, on a loaded machine, noise can make it negative and their ratio
 # null, so only their presence is checked.
-def difference(k): return "steady" in k or k in ("cost_300_over_1", "baseline_cost_300_over_1", "many_users_cost_300_over_1")
+def difference(k): return "steady" in k or k in ("cost_300_over_1", "cpu_cost_300_over_1", "baseline_cost_300_over_1",
+                                                  "many_users_cost_300_over_1")
 # The operators' busy times are steady costs too, but medians of numbers:
 # numbers they must be (negative only by noise).
 bad = [f"overlap.{k}" for k in numbers["overlap"]
