@@ -309,19 +309,15 @@ for _ in $(seq "$runs"); do
     log "  round (steady worker CPU ns/event; 1, 6, 30, 300 panes): $(tail -1 "$tmp/cpu_rounds")"
 done
 # columns: 2k-1 whole-run events/s on N events, 2k steady ns per event, k = 1..4 for 1, 6, 30, 300 panes;
-# 9 and 10 the baseline's steady ns per event at 1 and 300 panes
+# 9 and 10 the baseline's steady ns per event at 1 and 300 panes; cpu_rounds column k the worker-CPU steady ns per event
 k=1
 for panes in 1 6 30 300; do
     put "overlap.eps_$panes" "$(column $((2 * k - 1)))"
     put "overlap.steady_ns_per_event_$panes" "$(column $((2 * k)))"
-    k=$((k + 1))
-done
-put overlap.cost_300_over_1 "$(round_ratio 8 2)"
-k=1
-for panes in 1 6 30 300; do
     put "overlap.cpu_steady_ns_per_event_$panes" "$(column $k "$tmp/cpu_rounds")"
     k=$((k + 1))
 done
+put overlap.cost_300_over_1 "$(round_ratio 8 2)"
 put overlap.cpu_cost_300_over_1 "$(round_ratio 4 1 "$tmp/cpu_rounds")"
 put overlap.whole_run_cost_300_over_1 "$(round_ratio 1 7)"   # whole-run ns/event = 1e9 / eps: eps_1 / eps_300
 put overlap.baseline_steady_ns_per_event_1 "$(column 9)"

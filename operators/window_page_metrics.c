@@ -195,10 +195,9 @@ static void add_exact_user(uint64_t hash, void *opaque) {
 static bool acc_dense(const page_acc *a) { return !sl_hll_is_exact(a->users); }
 
 static void acc_add_users(page_acc *a, const sl_hll *pane_users) {
-    bool dense = acc_dense(a);
-    if (!dense && sl_hll_foreach_exact(pane_users, add_exact_user, &a->exact_users)) return;
-    if (!dense) {
-        const sl_hash_index *set = &a->exact_users;
+    if (!acc_dense(a)) {
+        if (sl_hll_foreach_exact(pane_users, add_exact_user, &a->exact_users)) return;
+        const sl_hash_index *set = &a->exact_users;   /* the first dense pane */
         for (uint32_t k = 0; k < set->cap; k++)
             if (set->values[k]) sl_hll_add(a->users, set->keys[k]);
     }
