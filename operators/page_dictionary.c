@@ -1,4 +1,4 @@
-/* page_dictionary.c -- open-addressing map from page hash to page name. */
+/* page_dictionary.c -- open-addressing map from page hash to page name, forgetting closed windows' pages. */
 #include "operators/page_dictionary.h"
 
 #include <stdlib.h>
@@ -8,17 +8,29 @@ typedef struct slot {
     uint64_t hash;
     char *name;          /* NULL: empty slot */
     uint32_t len;
+    int64_t until;       /* needed until the window ending here is closed */
 } slot;
+
+#define MIN_CAP 256u     /* a power of two */
 
 struct sl_page_dict {
     slot *slots;
-    uint32_t cap, count;   /* cap is a power of two */
+    uint32_t cap, count;   /* cap is a power of two; count * 2 <= cap */
+    int64_t earliest;      /* no page's until is earlier: nothing to forget before it */
 };
+
+static slot *new_slots(uint32_t cap) {
+    slot *s = calloc(cap, sizeof(slot));
+    if (!s) abort();
+    return s;
+}
 
 sl_page_dict *sl_page_dict_new(void) {
     sl_page_dict *d = calloc(1, sizeof(*d));
-    d->cap = 256;
-    d->slots = calloc(d->cap, sizeof(slot));
+    if (!d) abort();
+    d->cap = MIN_CAP;
+    d->slots = new_slots(d->cap);
+    d->earliest = INT64_MAX;
     return d;
 }
 
@@ -35,30 +47,67 @@ static slot *find(const sl_page_dict *d, uint64_t hash) {
     return &d->slots[i];
 }
 
-static void grow(sl_page_dict *d) {
+/* Move the pages into a table of `cap` slots; with `forgetting`, those
+ * needed only until `closed_upto` or earlier are freed instead. */
+static void rehash(sl_page_dict *d, uint32_t cap, bool forgetting, int64_t closed_upto) {
     slot *old = d->slots;
     uint32_t old_cap = d->cap;
-    d->cap *= 2;
-    d->slots = calloc(d->cap, sizeof(slot));
-    for (uint32_t i = 0; i < old_cap; i++)
-        if (old[i].name) *find(d, old[i].hash) = old[i];
+    d->cap = cap;
+    d->slots = new_slots(cap);
+    d->count = 0;
+    d->earliest = INT64_MAX;
+    for (uint32_t i = 0; i < old_cap; i++) {
+        if (!old[i].name) continue;
+        if (forgetting && old[i].until <= closed_upto) {
+            free(old[i].name);
+            continue;
+        }
+        *find(d, old[i].hash) = old[i];
+        d->count++;
+        if (old[i].until < d->earliest) d->earliest = old[i].until;
+    }
     free(old);
 }
 
-void sl_page_dict_add(sl_page_dict *d, uint64_t hash, sl_str page) {
+void sl_page_dict_add(sl_page_dict *d, uint64_t hash, sl_str page, int64_t until) {
     slot *s = find(d, hash);
-    if (s->name) return;
+    if (until < d->earliest) d->earliest = until;
+    if (s->name) {
+        if (until > s->until) s->until = until;
+        return;
+    }
     s->hash = hash;
     s->len = page.len;
+    s->until = until;
     s->name = malloc(page.len + 1);
+    if (!s->name) abort();
     memcpy(s->name, page.ptr ? page.ptr : "", page.len);
     s->name[page.len] = '\0';
-    if (++d->count * 2 > d->cap) grow(d);
+    if (++d->count * 2 > d->cap) rehash(d, d->cap * 2, false, 0);
 }
 
 sl_str sl_page_dict_get(const sl_page_dict *d, uint64_t hash) {
     const slot *s = find(d, hash);
     return s->name ? (sl_str){s->name, s->len} : (sl_str){"", 0};
+}
+
+/* The table shrinks with the pages: at most a quarter full after a pass
+ * (but not below MIN_CAP), so passes over it stay in proportion to the
+ * pages kept. */
+void sl_page_dict_forget(sl_page_dict *d, int64_t closed_upto) {
+    if (closed_upto < d->earliest) return;
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < d->cap; i++) kept += d->slots[i].name && d->slots[i].until > closed_upto;
+    uint32_t cap = MIN_CAP;
+    while (cap < 4 * (uint64_t)kept) cap *= 2;
+    rehash(d, cap, true, closed_upto);
+}
+
+uint32_t sl_page_dict_count(const sl_page_dict *d) { return d->count; }
+
+void sl_page_dict_keep_until(sl_page_dict *d, int64_t until) {
+    for (uint32_t i = 0; i < d->cap; i++) d->slots[i].until = until;
+    d->earliest = until;
 }
 
 void sl_page_dict_snapshot(const sl_page_dict *d, sl_buf *out) {
@@ -77,7 +126,7 @@ bool sl_page_dict_restore(sl_page_dict *d, sl_buf_reader *in) {
     for (uint64_t i = 0; i < n; i++) {
         if (!sl_buf_read_u64(in, &hash) || !sl_buf_read_u64(in, &len) || len > (uint64_t)(in->end - in->p))
             return false;
-        sl_page_dict_add(d, hash, (sl_str){(const char *)in->p, (uint32_t)len});
+        sl_page_dict_add(d, hash, (sl_str){(const char *)in->p, (uint32_t)len}, INT64_MAX);
         in->p += len;
     }
     return true;

@@ -120,12 +120,16 @@ static void set_views(top_n *t, int64_t start, uint64_t page, uint64_t views) {
     w->pages[at].views = views;
 }
 
+/* A page of the window ending at `end` is named until the next window,
+ * whose trending flags read this one's views, is closed (drop_expired). */
+static int64_t page_needed_until(const top_n *t, int64_t end) { return end + t->spec.slide; }
+
 static sl_err tn_process(void *self, sl_batch *in, sl_emitter *out, char *errstr, size_t errstr_size) {
     top_n *t = self;
     if (in->kind == SL_BATCH_PAGE_STATS) {
         for (uint32_t i = 0; i < in->count; i++) {
             const sl_page_stats *s = &SL_BATCH_ITEMS(in, sl_page_stats)[i];
-            sl_page_dict_add(t->dict, s->page_hash, s->page);
+            sl_page_dict_add(t->dict, s->page_hash, s->page, page_needed_until(t, s->window_end));
             set_views(t, s->window_start, s->page_hash, s->view_count);
             if (s->window_end <= t->watermark) {
                 sl_window_refire_add(&t->refire, s->window_end);
@@ -262,6 +266,16 @@ static void drop_expired(top_n *t) {
     t->count -= n;
 }
 
+/* Forget the names of the pages of windows dropped -- but those of the
+ * ranking the gauges have yet to show, which point at the names. */
+static void forget_pages(top_n *t) {
+    if (t->watermark <= INT64_MIN + t->spec.allowed_lateness) return;
+    int64_t closed_upto = t->watermark - t->spec.allowed_lateness;
+    int64_t shown_until = page_needed_until(t, t->shown_end);
+    if (t->gauges_stale && closed_upto >= shown_until) closed_upto = shown_until - 1;
+    sl_page_dict_forget(t->dict, closed_upto);
+}
+
 static sl_err tn_watermark(void *self, int64_t wm, sl_emitter *out, char *errstr, size_t errstr_size) {
     top_n *t = self;
     sl_window_refire_run(&t->refire, refire_one, t, out);
@@ -272,6 +286,7 @@ static sl_err tn_watermark(void *self, int64_t wm, sl_emitter *out, char *errstr
     if (wm > t->watermark) t->watermark = wm;
     update_gauges(t, wm == SL_WATERMARK_MAX);
     drop_expired(t);
+    forget_pages(t);
     return SL_OK;
 }
 
@@ -316,6 +331,10 @@ static sl_err tn_restore(void *self, int64_t id, const sl_buf *const *snaps, siz
             return sl_errf(SL_ERR_CORRUPT, errstr, errstr_size, "top_n: snapshot of checkpoint %lld is truncated",
                            (long long)id);
     }
+    /* The restored pages are named by the restored windows: needed until the newest one's successor closes. */
+    top_n *t = self;
+    sl_page_dict_keep_until(t->dict, t->count ? page_needed_until(t, t->windows[t->count - 1].start + t->spec.size)
+                                              : t->watermark);
     return SL_OK;
 }
 

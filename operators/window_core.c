@@ -57,7 +57,9 @@ static bool pane_known(const sl_window_core *c, int64_t pane) {
 int64_t sl_window_core_add(sl_window_core *c, int64_t t, uint64_t page_hash, sl_str page) {
     int64_t pane = sl_pane_of(&c->spec, t);
     if (!pane_known(c, pane) && sl_pane_set_add(&c->active, pane)) register_pane_timers(c, pane);
-    sl_page_dict_add(c->dict, page_hash, page);
+    /* Needed until the pane's last window closes; pane + size is that
+     * window's end or up to a slide later (spares a division per event). */
+    sl_page_dict_add(c->dict, page_hash, page, pane + c->spec.size);
     sl_window_refire_mark(&c->refire, &c->spec, t, c->watermark);
     return pane;
 }
@@ -77,6 +79,7 @@ void sl_window_core_advance(sl_window_core *c, int64_t wm, sl_window_fire_fn fir
            sl_window_closed(&c->spec, sl_window_last_start(&c->spec, c->active.starts[n]) + c->spec.size, wm))
         drop(op, c->active.starts[n++]);
     sl_pane_set_drop_first(&c->active, n);
+    if (wm > INT64_MIN + c->spec.allowed_lateness) sl_page_dict_forget(c->dict, wm - c->spec.allowed_lateness);
 }
 
 void sl_window_core_snapshot(const sl_window_core *c, sl_buf *out) {
@@ -91,6 +94,11 @@ bool sl_window_core_restore(sl_window_core *c, sl_buf_reader *in, bool first) {
     if (!sl_buf_read_u64(in, &wm) || !sl_timers_restore(&c->timers, in) || !sl_pane_set_restore(&c->active, in) ||
         !sl_page_dict_restore(c->dict, in))
         return false;
+    /* The pages restored are named by the panes' state (and by partials of
+     * windows over those panes): needed until the newest pane's windows
+     * have closed, as if each had just been added. */
+    sl_page_dict_keep_until(c->dict,
+                            c->active.count ? c->active.starts[c->active.count - 1] + c->spec.size : (int64_t)wm);
     if (first || (int64_t)wm < c->watermark) c->watermark = (int64_t)wm;
     return true;
 }

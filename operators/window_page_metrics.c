@@ -126,7 +126,7 @@ static void add_event(page_metrics *m, const sl_page_event *ev) {
 }
 
 static void add_partial(page_metrics *m, const sl_session_partial *in) {
-    sl_page_dict_add(m->core.dict, in->page_hash, in->page);
+    sl_page_dict_add(m->core.dict, in->page_hash, in->page, in->window_end);
     sl_pane_set_add(&m->partial_windows, in->window_start);
     page_partials *p = sl_state_get(m->partials, in->page_hash, &in->page_hash, sizeof(in->page_hash),
                                     in->window_start, true);
