@@ -17,6 +17,8 @@ struct sl_page_dict {
     slot *slots;
     uint32_t cap, count;   /* cap is a power of two; count * 2 <= cap */
     int64_t earliest;      /* no page's until is earlier: nothing to forget before it */
+    int64_t latest;        /* no page's until is later: past it, everything goes */
+    uint32_t kept;         /* pages kept by the last pass over the table */
 };
 
 static slot *new_slots(uint32_t cap) {
@@ -31,6 +33,7 @@ sl_page_dict *sl_page_dict_new(void) {
     d->cap = MIN_CAP;
     d->slots = new_slots(d->cap);
     d->earliest = INT64_MAX;
+    d->latest = INT64_MIN;
     return d;
 }
 
@@ -56,6 +59,7 @@ static void rehash(sl_page_dict *d, uint32_t cap, bool forgetting, int64_t close
     d->slots = new_slots(cap);
     d->count = 0;
     d->earliest = INT64_MAX;
+    d->latest = INT64_MIN;
     for (uint32_t i = 0; i < old_cap; i++) {
         if (!old[i].name) continue;
         if (forgetting && old[i].until <= closed_upto) {
@@ -65,6 +69,7 @@ static void rehash(sl_page_dict *d, uint32_t cap, bool forgetting, int64_t close
         *find(d, old[i].hash) = old[i];
         d->count++;
         if (old[i].until < d->earliest) d->earliest = old[i].until;
+        if (old[i].until > d->latest) d->latest = old[i].until;
     }
     free(old);
 }
@@ -72,6 +77,7 @@ static void rehash(sl_page_dict *d, uint32_t cap, bool forgetting, int64_t close
 void sl_page_dict_add(sl_page_dict *d, uint64_t hash, sl_str page, int64_t until) {
     slot *s = find(d, hash);
     if (until < d->earliest) d->earliest = until;
+    if (until > d->latest) d->latest = until;
     if (s->name) {
         if (until > s->until) s->until = until;
         return;
@@ -91,23 +97,28 @@ sl_str sl_page_dict_get(const sl_page_dict *d, uint64_t hash) {
     return s->name ? (sl_str){s->name, s->len} : (sl_str){"", 0};
 }
 
-/* The table shrinks with the pages: at most a quarter full after a pass
- * (but not below MIN_CAP), so passes over it stay in proportion to the
- * pages kept. */
+/* A pass over the table costs O(pages), so it runs only when it pays:
+ * once the pages have doubled since the last pass (amortized O(1) per page
+ * added; the table holds at most about twice the most pages the open
+ * windows ever named), or when every page can go (the input ended or went
+ * quiet). The table shrinks with the pages (at most a quarter full after a
+ * pass, not below MIN_CAP). */
 void sl_page_dict_forget(sl_page_dict *d, int64_t closed_upto) {
     if (closed_upto < d->earliest) return;
+    if (d->count < 2 * (d->kept > MIN_CAP / 2 ? d->kept : MIN_CAP / 2) && closed_upto < d->latest) return;
     uint32_t kept = 0;
     for (uint32_t i = 0; i < d->cap; i++) kept += d->slots[i].name && d->slots[i].until > closed_upto;
     uint32_t cap = MIN_CAP;
     while (cap < 4 * (uint64_t)kept) cap *= 2;
     rehash(d, cap, true, closed_upto);
+    d->kept = kept;
 }
 
 uint32_t sl_page_dict_count(const sl_page_dict *d) { return d->count; }
 
 void sl_page_dict_keep_until(sl_page_dict *d, int64_t until) {
     for (uint32_t i = 0; i < d->cap; i++) d->slots[i].until = until;
-    d->earliest = until;
+    d->earliest = d->latest = until;
 }
 
 void sl_page_dict_snapshot(const sl_page_dict *d, sl_buf *out) {

@@ -89,13 +89,15 @@ sl_page_agg *sl_page_agg_new(void) {
     return a;
 }
 
+static void page_entry_free(page_entry *p) {
+    free(p->user_set.slots);
+    free(p->panes.parts);
+    free(p->panes.latest_users);
+}
+
 void sl_page_agg_free(sl_page_agg *a) {
     if (!a) return;
-    for (uint32_t i = 0; i < a->n_pages; i++) {
-        free(a->pages[i].user_set.slots);
-        free(a->pages[i].panes.parts);
-        free(a->pages[i].panes.latest_users);
-    }
+    for (uint32_t i = 0; i < a->n_pages; i++) page_entry_free(&a->pages[i]);
     free(a->pages);
     sl_hash_index_free(&a->index);
     free(a->kept);
@@ -249,8 +251,33 @@ void sl_page_agg_enter(sl_page_agg *a, uint64_t page_hash, int64_t pane, const u
     }
 }
 
+/* A page with no pane left in the window keeps its entry (and its
+ * allocations, for when it comes back) until such pages outnumber those in
+ * the window; then they go, and the index is rebuilt. So a leave's and a
+ * firing's pass over the pages follows the pages of the window, not every
+ * page ever seen -- a shop's catalog churns (amortized O(1) per page).
+ * Runs with no user move queued: moves name pages by position. */
+static void compact_pages(sl_page_agg *a, uint32_t in_window) {
+    uint32_t gone = a->n_pages - in_window;
+    if (gone <= 4096 || gone <= in_window) return;
+    sl_hash_index_clear(&a->index);
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < a->n_pages; i++) {
+        page_entry *p = &a->pages[i];
+        if (!ring_panes(&p->panes)) {
+            page_entry_free(p);
+            continue;
+        }
+        bool inserted;
+        sl_hash_index_upsert(&a->index, p->page_hash, &inserted);   /* position `kept`, as below */
+        a->pages[kept++] = *p;
+    }
+    a->n_pages = kept;
+}
+
 void sl_page_agg_leave(sl_page_agg *a, int64_t pane) {
     count_moves(a);
+    uint32_t in_window = 0;
     for (uint32_t i = 0; i < a->n_pages; i++) {
         page_entry *p = &a->pages[i];
         pane_ring *r = &p->panes;
@@ -260,7 +287,9 @@ void sl_page_agg_leave(sl_page_agg *a, int64_t pane) {
             p->users -= *latest_users(r, r->oldest);
             p->dense_panes -= part->dense;
         }
+        in_window += ring_panes(r) != 0;
     }
+    compact_pages(a, in_window);
 }
 
 void sl_page_agg_foreach(sl_page_agg *a, void (*cb)(const sl_page_window_sums *sums, void *opaque), void *opaque) {

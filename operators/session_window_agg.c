@@ -340,12 +340,52 @@ SL_PREFETCH_EXTERN void sl_session_agg_prefetch_pages(const sl_session_agg *a, u
     sl_prefetch_lines(s->pages.ids, s->pages.n * sizeof(uint32_t));
 }
 
-void sl_session_agg_foreach_page(const sl_session_agg *a,
-                                 void (*cb)(const sl_session_page_sums *sums, void *opaque), void *opaque) {
+/* Pages no session in the window touches keep their numbers until they
+ * outnumber the pages in the window; then the pages in it are numbered
+ * afresh (in the same order) and every session's page numbers follow. So a
+ * firing's pass over the pages follows the pages of the window, not every
+ * page ever seen -- a shop's catalog churns. Amortized O(1) per page: a
+ * renumbering walks the sessions' page counts, and happens only after more
+ * pages than there are in the window have left it. */
+static void compact_pages(sl_session_agg *a, uint32_t in_window) {
+    uint32_t gone = a->n_pages - in_window;
+    if (gone <= 4096 || gone <= in_window) return;
+    uint32_t *renumbered = grow(NULL, a->n_pages, sizeof(uint32_t));
+    sl_hash_index_clear(&a->page_index);
+    uint32_t kept = 0;
+    for (uint32_t p = 0; p < a->n_pages; p++) {
+        renumbered[p] = kept;
+        if (a->on_page[p] <= 0) continue;
+        bool inserted;
+        sl_hash_index_upsert(&a->page_index, a->page_hashes[p], &inserted);   /* number `kept`, as below */
+        a->page_hashes[kept] = a->page_hashes[p];
+        a->on_page[kept] = a->on_page[p];
+        a->duration[kept] = a->duration[p];
+        a->entries[kept] = a->entries[p];
+        a->bounced[kept] = a->bounced[p];
+        kept++;
+    }
+    a->n_pages = kept;
+    /* A session in the window touches only pages in it (its entry page among them). */
+    for (uint32_t i = 0; i < a->n_sessions; i++) {
+        session *s = &a->sessions[i];
+        if (!s->n) continue;
+        for (uint32_t k = 0; k < s->pages.n; k++) s->pages.ids[k] = renumbered[s->pages.ids[k]];
+        s->oldest.entry_page = renumbered[s->oldest.entry_page];
+    }
+    memset(a->recent_pages, 0, sizeof(a->recent_pages));
+    free(renumbered);
+}
+
+void sl_session_agg_foreach_page(sl_session_agg *a, void (*cb)(const sl_session_page_sums *sums, void *opaque),
+                                 void *opaque) {
+    uint32_t in_window = 0;
     for (uint32_t p = 0; p < a->n_pages; p++) {
         if (a->on_page[p] <= 0) continue;
         sl_session_page_sums sums = {a->page_hashes[p], (uint64_t)a->on_page[p], a->duration[p],
                                      (uint64_t)a->entries[p], (uint64_t)a->bounced[p]};
         cb(&sums, opaque);
+        in_window++;
     }
+    compact_pages(a, in_window);
 }

@@ -84,8 +84,10 @@ typedef struct sl_session_page_sums {
     uint64_t bounced_sessions;   /* ... of which had exactly one event */
 } sl_session_page_sums;
 
-/* Visit every page that at least one session in the window touched. */
-void sl_session_agg_foreach_page(const sl_session_agg *a,
-                                 void (*cb)(const sl_session_page_sums *sums, void *opaque), void *opaque);
+/* Visit every page that at least one session in the window touched (in
+ * the order pages were first seen). Once it has, pages that left the
+ * window may be forgotten: a firing's pass follows the pages of the window. */
+void sl_session_agg_foreach_page(sl_session_agg *a, void (*cb)(const sl_session_page_sums *sums, void *opaque),
+                                 void *opaque);
 
 #endif

@@ -198,12 +198,59 @@ static void a_user_leaves_with_its_latest_pane(void **state) {
     sl_page_agg_free(a);
 }
 
+/* A churning catalog: each pane brings pages of its own, page 0 is in every
+ * pane, page 1 comes back every 50 panes. Thousands of pages leave the
+ * window for good, and the aggregates drop them (compact_pages) several
+ * times over; the pages in the window keep exact sums through it, and page
+ * 1 comes back with only its new pane's users. */
+enum { CHURN_NEW = 200, CHURN_PANES = 120, CHURN_WIDTH = 4 };
+
+typedef struct churn_seen {
+    int pages, in_window;
+    bool page1;
+} churn_seen;
+
+static void check_churn_page(const sl_page_window_sums *sums, void *opaque) {
+    churn_seen *c = opaque;
+    c->pages++;
+    assert_true(sums->users_known);
+    if (sums->page_hash == page_hash(0)) {   /* one user per pane, each pane its own */
+        assert_int_equal(sums->counts[0], c->in_window);
+        assert_int_equal(sums->unique_users, c->in_window);
+        return;
+    }
+    if (sums->page_hash == page_hash(1)) c->page1 = true;
+    assert_int_equal(sums->counts[0], 1);
+    assert_int_equal(sums->unique_users, 1);
+}
+
+static void pages_that_left_are_dropped_and_the_rest_stay_exact(void **state) {
+    sl_page_agg *a = sl_page_agg_new();
+    const uint64_t one[SL_PAGE_AGG_COUNTS] = {1, 0, 0, 0};
+    for (int pane = 0; pane < CHURN_PANES; pane++) {
+        if (pane >= CHURN_WIDTH) sl_page_agg_leave(a, pane - CHURN_WIDTH);
+        sl_hll *users = sl_hll_new();
+        sl_hll_add(users, user_hash((uint64_t)pane + 1));
+        for (int k = 0; k < CHURN_NEW; k++) sl_page_agg_enter(a, page_hash(1000 + pane * CHURN_NEW + k), pane, one, users);
+        sl_page_agg_enter(a, page_hash(0), pane, one, users);
+        if (pane % 50 == 0) sl_page_agg_enter(a, page_hash(1), pane, one, users);
+        sl_hll_free(users);
+        churn_seen c = {.in_window = pane + 1 < CHURN_WIDTH ? pane + 1 : CHURN_WIDTH};
+        sl_page_agg_foreach(a, check_churn_page, &c);
+        bool page1 = pane % 50 < CHURN_WIDTH;
+        assert_int_equal(c.page1, page1);
+        assert_int_equal(c.pages, c.in_window * CHURN_NEW + 1 + page1);
+    }
+    sl_page_agg_free(a);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(one_pane_windows_equal_each_pane),
         cmocka_unit_test(overlapping_windows_equal_a_merge_of_their_panes),
         cmocka_unit_test(counts_stay_exact_past_a_sketchs_limit),
         cmocka_unit_test(a_user_leaves_with_its_latest_pane),
+        cmocka_unit_test(pages_that_left_are_dropped_and_the_rest_stay_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
