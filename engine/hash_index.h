@@ -23,6 +23,14 @@ void sl_hash_index_clear(sl_hash_index *h);
 uint32_t sl_hash_index_upsert(sl_hash_index *h, uint64_t key, bool *inserted);
 /* The index of key, or UINT32_MAX. */
 uint32_t sl_hash_index_find(const sl_hash_index *h, uint64_t key);
+/* Should a dense array indexed here drop its dead entries (entries no
+ * longer in use that keep their index and place, in case they come back)
+ * and rebuild the index over the rest? Once the dead outnumber both 4,096
+ * and the live: amortized O(1) per entry, and small tables never rebuild. */
+static inline bool sl_hash_index_rebuild_due(uint32_t entries, uint32_t live) {
+    uint32_t dead = entries - live;
+    return dead > 4096 && dead > live;
+}
 /* Start loading the slot where key's search begins (for a find or upsert
  * soon after: a loop over many keys hides the cache misses this way). */
 void sl_hash_index_prefetch(const sl_hash_index *h, uint64_t key);

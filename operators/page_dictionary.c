@@ -76,12 +76,12 @@ static void rehash(sl_page_dict *d, uint32_t cap, bool forgetting, int64_t close
 
 void sl_page_dict_add(sl_page_dict *d, uint64_t hash, sl_str page, int64_t until) {
     slot *s = find(d, hash);
-    if (until < d->earliest) d->earliest = until;
     if (until > d->latest) d->latest = until;
-    if (s->name) {
+    if (s->name) {   /* a known page's until only grows: `earliest` still holds */
         if (until > s->until) s->until = until;
         return;
     }
+    if (until < d->earliest) d->earliest = until;
     s->hash = hash;
     s->len = page.len;
     s->until = until;

@@ -258,8 +258,7 @@ void sl_page_agg_enter(sl_page_agg *a, uint64_t page_hash, int64_t pane, const u
  * page ever seen -- a shop's catalog churns (amortized O(1) per page).
  * Runs with no user move queued: moves name pages by position. */
 static void compact_pages(sl_page_agg *a, uint32_t in_window) {
-    uint32_t gone = a->n_pages - in_window;
-    if (gone <= 4096 || gone <= in_window) return;
+    if (!sl_hash_index_rebuild_due(a->n_pages, in_window)) return;
     sl_hash_index_clear(&a->index);
     uint32_t kept = 0;
     for (uint32_t i = 0; i < a->n_pages; i++) {

@@ -273,7 +273,7 @@ static session *session_for(sl_session_agg *a, uint64_t hash, uint32_t *slot) {
 /* Sessions that left the window stay in the index until they outnumber the
  * live ones; then the index is rebuilt (amortized O(1) per session). */
 static void compact(sl_session_agg *a) {
-    if (a->n_sessions - a->live <= 4096 || a->n_sessions - a->live <= a->live) return;
+    if (!sl_hash_index_rebuild_due(a->n_sessions, a->live)) return;
     sl_hash_index_clear(&a->session_index);
     uint32_t kept = 0;
     for (uint32_t i = 0; i < a->n_sessions; i++) {
@@ -348,8 +348,7 @@ SL_PREFETCH_EXTERN void sl_session_agg_prefetch_pages(const sl_session_agg *a, u
  * renumbering walks the sessions' page counts, and happens only after more
  * pages than there are in the window have left it. */
 static void compact_pages(sl_session_agg *a, uint32_t in_window) {
-    uint32_t gone = a->n_pages - in_window;
-    if (gone <= 4096 || gone <= in_window) return;
+    if (!sl_hash_index_rebuild_due(a->n_pages, in_window)) return;
     uint32_t *renumbered = grow(NULL, a->n_pages, sizeof(uint32_t));
     sl_hash_index_clear(&a->page_index);
     uint32_t kept = 0;
