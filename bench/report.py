@@ -118,6 +118,12 @@ def table(r):
     for users, ck in sorted(r["checkpoint"].items(), key=lambda kv: int(kv[0][1:])):
         rows.append((f"checkpoint, {users[1:]} users", f'median {ck.get("duration_ms_median")} ms, max '
                      f'{ck.get("duration_ms_max")} ms, {ck.get("size_bytes")} bytes ({ck.get("count")} taken)'))
+    cat = r.get("catalog", {})
+    for key, ck in sorted(((k, v) for k, v in cat.items() if k.startswith("p")), key=lambda kv: int(kv[0][1:])):
+        rows.append((f"catalog, {key[1:]} pages", f'{ck.get("eps")} events/s ({ck.get("results_per_event")} results '
+                     f'per event), checkpoints median {ck.get("checkpoint_ms_median")} ms, largest '
+                     f'{ck.get("largest_checkpoint_bytes")} bytes, final _metadata {ck.get("final_metadata_bytes")} '
+                     f'bytes; peak RSS {ck.get("peak_rss_kb")} KB'))
     rows += [
         ("recovery after SIGKILL", f'restore {r["recovery"].get("restore_ms")} ms; restart to workers '
                                    f'{r["recovery"].get("restart_to_workers_ms")} ms'),

@@ -49,12 +49,13 @@ if [ $quick = 1 ]; then
     runs=${runs:-1}; events=${events:-50000}
     overlap_events=40000; many_users_events=40000; latency_events=50000; latency_rate=50000
     rss_events=50000; ckpt_events=20000; ckpt_users="1000 10000"; recovery_events=30000; decode_events=20000
-    ckpt_interval=200; paced_secs=1; kafka_events=20000
+    ckpt_interval=200; paced_secs=1; kafka_events=20000; catalog_events=20000; catalog_pages="100 2000"
 else
     runs=${runs:-3}; events=${events:-2000000}
     overlap_events=300000; many_users_events=2000000; latency_events=1000000; latency_rate=200000
     rss_events=1000000; ckpt_events=1000000; ckpt_users="1000 10000 100000"; recovery_events=3000000
     decode_events=200000; ckpt_interval=1000; paced_secs=4; kafka_events=500000
+    catalog_events=1000000; catalog_pages="100 20000 200000"
 fi
 job=$root/jobs/clickstream.yaml
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-XXXXXX")
@@ -431,6 +432,42 @@ for mult in 1 100; do
         --set generator.events="$rss_events" \
         --set generator.users=$users 2>"$tmp/rss.log" >/dev/null
     put "memory.users_x${mult}_peak_rss_kb" "$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tmp/rss.log")"
+done
+
+# ---- catalog size: the default job on shops of 100, 20,000 and 200,000 pages (and as many products) ----
+# What the default 100 pages cannot show: state, checkpoints and memory
+# that grow with the pages of the open windows, and (before 93295a7 and
+# e7e75cf) with every page ever seen. The job emits one page_analytics
+# result per page of a window at every slide, so a larger catalog buys
+# more results per event: results_per_event (the null sink's records in)
+# says how much of a rate's fall is that output. RocksDB state, one
+# worker, a checkpoint every $ckpt_interval ms; the final checkpoint comes
+# after every window closed, so its _metadata holds no page names.
+put catalog.events "$catalog_events"
+for pages in $catalog_pages; do
+    log "catalog: $pages pages, $catalog_events events x $runs"
+    catalog_args=(--parallelism 1 --set generator.events="$catalog_events" --set generator.pages="$pages"
+        --set generator.products="$pages")
+    : >"$tmp/catalog_runs"
+    for i in $(seq "$runs"); do
+        eps=$(engine_eps "${catalog_args[@]}" --checkpoint-dir "$tmp/cat$i" --checkpoint-interval "$ckpt_interval")
+        results=$(sed -n 's/.*\] null#[0-9]*: busy .* \([0-9]*\) records in,.*/\1/p' "$tmp/engine.log" | awk '{n += $1} END {print n + 0}')
+        newest=$(ls -d "$tmp/cat$i"/chk-* | sort -t- -k2 -n | tail -1)
+        largest=$(du -sb "$tmp/cat$i"/chk-* | cut -f1 | sort -g | tail -1)
+        echo "$eps $results $largest $(stat -c %s "$newest/_metadata")" >>"$tmp/catalog_runs"
+        sed -n 's/.*checkpoint [0-9]* complete in \([0-9]*\) ms$/\1/p' "$tmp/engine.log" >>"$tmp/catalog_durations"
+        rm -rf "$tmp/cat$i"
+    done
+    put "catalog.p$pages.eps" "$(column 1 "$tmp/catalog_runs")"
+    put "catalog.p$pages.results_per_event" "$(awk -v n="$catalog_events" '{printf "%.3f\n", $2 / n}' "$tmp/catalog_runs" | median)"
+    put "catalog.p$pages.checkpoint_ms_median" "$(median <"$tmp/catalog_durations")"
+    put "catalog.p$pages.largest_checkpoint_bytes" "$(column 3 "$tmp/catalog_runs")"
+    put "catalog.p$pages.final_metadata_bytes" "$(column 4 "$tmp/catalog_runs")"
+    rm -f "$tmp/catalog_durations"
+    # Peak RSS on the generator source, as in 7: the memory source's pre-generated events would count.
+    /usr/bin/time -v "$sluice" run "$job" --http-port 0 --set source.type=generator --set sink.type=null \
+        "${catalog_args[@]}" 2>"$tmp/rss.log" >/dev/null
+    put "catalog.p$pages.peak_rss_kb" "$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tmp/rss.log")"
 done
 
 # ---- startup: a whole run of a one-event file bounds startup to the first processed event ----

@@ -477,8 +477,10 @@ static void log_result_latency(sl_job *job) {
 
 /* Where each operator subtask's time went, as its series of
  * sluice_operator_busy_seconds_total counted it (a job built without
- * metrics has none to log): with the workers' lines, this says which
- * operator and which kind of its work a job's time grows with. */
+ * metrics has none to log), and the records it took in and gave out: with
+ * the workers' lines, this says which operator and which kind of its work
+ * a job's time grows with, and (a sink's records in) how many results the
+ * time bought. */
 static void log_operator_busy(sl_job *job) {
     for (uint32_t s = 0; s < job->n_stages; s++)
         for (uint32_t i = 0; job->stages[s].tasks && i < job->stages[s].parallelism; i++) {
@@ -486,8 +488,10 @@ static void log_operator_busy(sl_job *job) {
             for (uint32_t k = 0; k < t->n_ops; k++) {
                 sl_metric_handle *const *busy = t->ops[k].metrics.busy;
                 if (!busy[SL_OP_RECORDS]) continue;
-                sl_log_info(t->ops[k].name, "busy %.1f ms on records, %.1f ms on timers",
-                            sl_metric_value(busy[SL_OP_RECORDS]) * 1e3, sl_metric_value(busy[SL_OP_TIMERS]) * 1e3);
+                const sl_op_metrics *m = &t->ops[k].metrics;
+                sl_log_info(t->ops[k].name, "busy %.1f ms on records, %.1f ms on timers; %.0f records in, %.0f out",
+                            sl_metric_value(busy[SL_OP_RECORDS]) * 1e3, sl_metric_value(busy[SL_OP_TIMERS]) * 1e3,
+                            m->in ? sl_metric_value(m->in) : 0.0, m->out ? sl_metric_value(m->out) : 0.0);
             }
         }
 }

@@ -63,6 +63,14 @@ for users in ("u1000", "u10000"):
     ck = r.get("checkpoint", {}).get(users, {})
     for k in ("count", "duration_ms_median", "duration_ms_max", "size_bytes"):
         if not isinstance(ck.get(k), (int, float)): bad.append(f"checkpoint.{users}.{k}")
+# The catalog workload: --quick runs 100 and 2,000 pages. Its checkpoint
+# duration is a median over the checkpoints taken before the end, which a
+# smoke run's few events may not last until: present, not always a number.
+for pages in ("p100", "p2000"):
+    cat = r.get("catalog", {}).get(pages, {})
+    for k in ("eps", "results_per_event", "largest_checkpoint_bytes", "final_metadata_bytes", "peak_rss_kb"):
+        if not isinstance(cat.get(k), (int, float)) or cat[k] <= 0: bad.append(f"catalog.{pages}.{k}")
+    if "checkpoint_ms_median" not in cat: bad.append(f"catalog.{pages}.checkpoint_ms_median")
 kafka = r.get("kafka", {})
 if kafka.get("available") is not True:
     bad.append("kafka.available (sluice gen --brokers / run --bounded are in this tree)")
