@@ -15,6 +15,15 @@
  * Every pass decodes the same pre-encoded records; the timer covers only the
  * decode calls (and an arena reset per 1,024 records, as a recycled batch).
  *
+ * The sinks' side, one page_analytics result per event's page, timed the same way:
+ *   json_result  sl_result_encoder_encode, sink.format=json (the file, stdout and
+ *                JSON Kafka sinks' line)
+ *   avro_result  the same, sink.format=avro (the Avro Kafka sink's record)
+ * Their counts and rates are drawn as a window's are (engagement = clicks /
+ * views, ...), so about two in three doubles have a fraction, as in the
+ * default job's output; a catalog of thousands of pages, whose windows
+ * see most pages once, has far more whole numbers.
+ *
  *   decode_cost --events 200000 --runs 3 */
 #include <dlfcn.h>
 #include <getopt.h>
@@ -25,6 +34,8 @@
 #include <time.h>
 
 #include "avro/avro_serde.h"
+#include "engine/conf.h"
+#include "operators/result_encoder.h"
 #include "operators/event_json.h"
 #include "operators/generator.h"
 
@@ -131,6 +142,65 @@ static int by_value(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* Page analytics results over the events' pages, with counts and rates as a window's. */
+static sl_page_stats *make_results(const sl_event *events, uint64_t n) {
+    sl_page_stats *out = calloc(n, sizeof(*out));
+    uint64_t x = 0x9e3779b97f4a7c15u;
+    for (uint64_t i = 0; i < n; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        sl_page_stats *s = &out[i];
+        s->window_start = events[i].timestamp_ms / 10000 * 10000 - 290000;
+        s->window_end = s->window_start + 300000;
+        s->page = events[i].page;
+        s->view_count = 1 + x % 400;
+        s->unique_users = 1 + (x >> 9) % s->view_count;
+        s->click_count = (x >> 18) % (s->view_count + 1);
+        s->cart_count = (x >> 27) % (s->click_count + 1);
+        s->conversion_count = (x >> 36) % (s->cart_count + 1);
+        uint64_t sessions = 1 + (x >> 45) % 40, bounced = (x >> 51) % (sessions + 1);
+        s->engagement_rate = (double)s->click_count / (double)s->view_count;
+        s->bounce_rate = (double)bounced / (double)sessions;
+        s->avg_session_duration = (double)((x >> 20) % 1800000) / (double)sessions;
+    }
+    return out;
+}
+
+/* Median ns/result over `runs` passes encoding every result; -1 on an error. */
+static double time_encoder(sl_result_encoder *enc, const sl_page_stats *results, uint64_t n, int runs) {
+    double ns[16];
+    char err[256];
+    size_t bytes = 0;
+    for (int r = 0; r < runs; r++) {
+        double t0 = now_s();
+        for (uint64_t i = 0; i < n; i++) {
+            const uint8_t *data;
+            size_t len;
+            if (sl_result_encoder_encode(enc, SL_BATCH_PAGE_STATS, &results[i], &data, &len, err, sizeof(err)))
+                return -1;
+            bytes += len;
+        }
+        ns[r] = (now_s() - t0) * 1e9 / (double)n;
+    }
+    if (bytes == 0) return -1;
+    qsort(ns, (size_t)runs, sizeof(double), by_value);
+    return ns[runs / 2];
+}
+
+static double time_result_format(const char *format, const sl_page_stats *results, uint64_t n, int runs) {
+    char err[512];
+    sl_conf *conf = sl_conf_new();
+    sl_result_encoder *enc = NULL;
+    if (sl_conf_set(conf, "sink.format", format, err, sizeof(err)) || sl_result_encoder_new(conf, &enc, err, sizeof(err))) {
+        fprintf(stderr, "decode_cost: cannot make a %s result encoder: %s\n", format, err);
+        sl_conf_destroy(conf);
+        return -1;
+    }
+    double ns = time_encoder(enc, results, n, runs);
+    sl_result_encoder_free(enc);
+    sl_conf_destroy(conf);
+    return ns;
+}
+
 /* Median ns/event over `runs` passes; -1 when a record fails to decode. */
 static double time_decoder(decode_fn fn, void *ctx, const encoded *e, int runs) {
     double ns[16];
@@ -189,7 +259,13 @@ int main(int argc, char **argv) {
     encoded avro = {.offsets = calloc(events + 1, sizeof(size_t))};
     char buf[8192];
     sl_event ev;
+    /* The events' pages, for the results: the arena is reset per event, so their names are kept apart. */
+    sl_event *kept = calloc(events, sizeof(*kept));
+    sl_arena names;
+    sl_arena_init(&names, 1 << 20);
     while (json.n < events && sl_gen_next(gen, &ev, &arena)) {
+        kept[json.n] = ev;
+        kept[json.n].page.ptr = memcpy(sl_arena_alloc(&names, ev.page.len + 1), ev.page.ptr, ev.page.len);
         size_t n = sl_event_to_json(&ev, buf, sizeof(buf));
         size_t alen = 0;
         if (n >= sizeof(buf) ||
@@ -215,6 +291,12 @@ int main(int argc, char **argv) {
         printf("cjson_parse %.1f ns/event\n", time_decoder(cjson_parse, &other, &json, runs));
     unload_other_parsers(&other);
     printf("avro_event %.1f ns/event\n", time_decoder(avro_event, dec, &avro, runs));
+    sl_page_stats *results = make_results(kept, json.n);
+    printf("json_result %.1f ns/result\n", time_result_format("json", results, json.n, runs));
+    printf("avro_result %.1f ns/result\n", time_result_format("avro", results, json.n, runs));
+    free(results);
+    free(kept);
+    sl_arena_free(&names);
 
     free(json.bytes);
     free(json.offsets);

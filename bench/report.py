@@ -133,6 +133,7 @@ def table(r):
         ("parse alone jansson / json-c / cJSON", f'{d.get("json_parse_ns")} / {d.get("jsonc_parse_ns")} / '
                                                  f'{d.get("cjson_parse_ns")} ns/event'),
         ("decode avro", f'{d.get("avro_event_ns")} ns/event'),
+        ("encode a result json / avro", f'{d.get("json_result_ns")} / {d.get("avro_result_ns")} ns/result'),
     ]
     rows += [(f"target {k}", "met" if v else "MISSED") for k, v in r["targets"].items()]
     width = max(len(k) for k, _ in rows)

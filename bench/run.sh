@@ -479,7 +479,7 @@ for _ in $(seq "$runs"); do
 done | median >"$tmp/m"
 put startup.whole_run_ms "$(cat "$tmp/m")"
 
-# ---- decoding: JSON (scanner, jansson, json-c, cJSON) vs Avro, ns per event ----
+# ---- decoding: JSON (scanner, jansson, json-c, cJSON) vs Avro, ns per event; results' encoding ----
 log "decode: $decode_events events"
 "$build/bench/decode_cost" --events "$decode_events" --runs "$runs" >"$tmp/dec.txt"
 put decode.json_event_ns "$(sed -n 's/^json_event \([0-9.]*\).*/\1/p' "$tmp/dec.txt")"
@@ -487,6 +487,9 @@ for name in json_tree json_parse jsonc_parse cjson_parse; do
     put "decode.${name}_ns" "$(sed -n "s/^$name \([0-9.]*\).*/\1/p" "$tmp/dec.txt")"
 done
 put decode.avro_event_ns "$(sed -n 's/^avro_event \([0-9.]*\).*/\1/p' "$tmp/dec.txt")"
+# ... and the sinks' side: one page_analytics result encoded as JSON and as Avro
+put decode.json_result_ns "$(sed -n 's/^json_result \([0-9.]*\).*/\1/p' "$tmp/dec.txt")"
+put decode.avro_result_ns "$(sed -n 's/^avro_result \([0-9.]*\).*/\1/p' "$tmp/dec.txt")"
 
 # ---- JSON, table, chart ----
 python3 "$root/bench/report.py" "$vals" "$out/latest.json" "$out/latest.dat"

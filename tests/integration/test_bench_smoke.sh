@@ -43,7 +43,7 @@ numbers = {
     "recovery": ["restore_ms", "restart_to_workers_ms"],
     "memory": ["users_x1_peak_rss_kb", "users_x100_peak_rss_kb"],
     "startup": ["whole_run_ms"],
-    "decode": ["json_event_ns", "json_tree_ns", "json_parse_ns", "avro_event_ns"],
+    "decode": ["json_event_ns", "json_tree_ns", "json_parse_ns", "avro_event_ns", "json_result_ns", "avro_result_ns"],
 }
 # A steady cost is a difference of two timings: on a smoke run's small
 # inputs, on a loaded machine, noise can make it negative and their ratio
