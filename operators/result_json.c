@@ -2,6 +2,7 @@
 #include "operators/result_json.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,9 +19,32 @@ typedef struct json_out {
 } json_out;
 
 static void out_raw(json_out *o, const char *s, size_t n) {
+    if (o->len + n < o->cap) {   /* room for the bytes and the NUL: the usual case */
+        memcpy(o->buf + o->len, s, n);
+        o->len += n;
+        o->buf[o->len] = '\0';
+        return;
+    }
     for (size_t i = 0; i < n; i++, o->len++)
         if (o->len + 1 < o->cap) o->buf[o->len] = s[i];
     if (o->cap) o->buf[o->len < o->cap ? o->len : o->cap - 1] = '\0';
+}
+
+/* A string literal, its length counted by the compiler. */
+#define OUT_LITERAL(o, literal) out_raw(o, literal, sizeof(literal) - 1)
+
+/* Integers in decimal without printf, whose format parsing cost more than
+ * the digits at a result per page per window. */
+static void out_u64(json_out *o, uint64_t v) {
+    char digits[20], *p = digits + sizeof(digits);
+    do *--p = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    out_raw(o, p, (size_t)(digits + sizeof(digits) - p));
+}
+
+static void out_i64(json_out *o, int64_t v) {
+    if (v < 0) out_raw(o, "-", 1);
+    out_u64(o, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
 }
 
 static void out_fmt(json_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -57,15 +81,17 @@ static void out_str(json_out *o, sl_str s) {
     out_raw(o, "\"", 1);
     for (uint32_t i = 0; i < s.len;) {
         unsigned char c = p[i];
-        if (c == '"' || c == '\\') {
+        uint32_t run = i;   /* printable ASCII that needs no escape goes out in one piece */
+        while (run < s.len && p[run] >= 0x20 && p[run] < 0x80 && p[run] != '"' && p[run] != '\\') run++;
+        if (run > i) {
+            out_raw(o, (const char *)p + i, run - i);
+            i = run;
+        } else if (c == '"' || c == '\\') {
             char esc[2] = {'\\', (char)c};
             out_raw(o, esc, 2);
             i++;
         } else if (c < 0x20) {
             out_fmt(o, "\\u%04x", c);
-            i++;
-        } else if (c < 0x80) {
-            out_raw(o, (const char *)&c, 1);
             i++;
         } else {
             uint32_t len = utf8_sequence(p + i, s.len - i);
@@ -83,12 +109,27 @@ size_t sl_json_quote(sl_str s, char *buf, size_t cap) {
     return o.len;
 }
 
-/* %.17g round-trips every double; integers print without a fraction. */
-static void out_double(json_out *o, double v) { out_fmt(o, "%.17g", v); }
+/* %.17g round-trips every double; integers print without a fraction.
+ * Whole numbers up to 2^53 (rates of 0 and 1, the durations of sessions
+ * whose events fall on whole milliseconds: most values of a large catalog's
+ * results) print as %.17g prints them, without its cost; -0 keeps its sign. */
+static void out_double(json_out *o, double v) {
+    if (v >= -9007199254740992.0 && v <= 9007199254740992.0 && v == (double)(int64_t)v && !(v == 0 && signbit(v)))
+        out_i64(o, (int64_t)v);
+    else
+        out_fmt(o, "%.17g", v);
+}
+
+/* An unsigned field after its literal ,"name": */
+#define OUT_FIELD_U64(o, literal, v) (OUT_LITERAL(o, literal), out_u64(o, v))
 
 static void out_window(json_out *o, const char *type, int64_t start, int64_t end) {
-    out_fmt(o, "{\"type\":\"%s\",", type);
-    out_fmt(o, "\"window_start\":%" PRId64 ",\"window_end\":%" PRId64, start, end);
+    OUT_LITERAL(o, "{\"type\":\"");
+    out_raw(o, type, strlen(type));
+    OUT_LITERAL(o, "\",\"window_start\":");
+    out_i64(o, start);
+    OUT_LITERAL(o, ",\"window_end\":");
+    out_i64(o, end);
 }
 
 size_t sl_page_stats_to_json(const sl_page_stats *s, char *buf, size_t cap) {
@@ -96,11 +137,11 @@ size_t sl_page_stats_to_json(const sl_page_stats *s, char *buf, size_t cap) {
     out_window(&o, "page_analytics", s->window_start, s->window_end);
     out_raw(&o, ",\"page\":", 8);
     out_str(&o, s->page);
-    out_fmt(&o, ",\"view_count\":%" PRIu64, s->view_count);
-    out_fmt(&o, ",\"unique_users\":%" PRIu64, s->unique_users);
-    out_fmt(&o, ",\"click_count\":%" PRIu64, s->click_count);
-    out_fmt(&o, ",\"cart_count\":%" PRIu64, s->cart_count);
-    out_fmt(&o, ",\"conversion_count\":%" PRIu64, s->conversion_count);
+    OUT_FIELD_U64(&o, ",\"view_count\":", s->view_count);
+    OUT_FIELD_U64(&o, ",\"unique_users\":", s->unique_users);
+    OUT_FIELD_U64(&o, ",\"click_count\":", s->click_count);
+    OUT_FIELD_U64(&o, ",\"cart_count\":", s->cart_count);
+    OUT_FIELD_U64(&o, ",\"conversion_count\":", s->conversion_count);
     out_raw(&o, ",\"engagement_rate\":", 19);
     out_double(&o, s->engagement_rate);
     out_raw(&o, ",\"bounce_rate\":", 15);
@@ -119,8 +160,10 @@ size_t sl_top_pages_to_json(const sl_top_pages *t, char *buf, size_t cap) {
         const sl_top_entry *e = &t->entries[i];
         out_raw(&o, i ? ",{\"page\":" : "{\"page\":", i ? 9 : 8);
         out_str(&o, e->page);
-        out_fmt(&o, ",\"view_count\":%" PRIu64 ",\"rank\":%u", e->view_count, e->rank);
-        out_fmt(&o, ",\"trending\":%s}", e->trending ? "true" : "false");
+        OUT_FIELD_U64(&o, ",\"view_count\":", e->view_count);
+        OUT_FIELD_U64(&o, ",\"rank\":", e->rank);
+        if (e->trending) OUT_LITERAL(&o, ",\"trending\":true}");
+        else OUT_LITERAL(&o, ",\"trending\":false}");
     }
     out_raw(&o, "]}", 2);
     return o.len;

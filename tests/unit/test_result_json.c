@@ -1,9 +1,12 @@
-/* test_result_json.c -- result and dead-letter lines are always valid JSON. */
+/* test_result_json.c -- result and dead-letter lines are always valid JSON, and say exactly what printf would. */
+#include <inttypes.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "operators/event_decoder.h"
@@ -57,10 +60,70 @@ static void fuzzer_reproducer_dead_letter_round_trips(void **state) {
     sl_conf_destroy(conf);
 }
 
+/* The line as printf writes it: %.17g for every double, decimal integers. */
+static void printf_page_stats(const sl_page_stats *s, char *buf, size_t cap) {
+    snprintf(buf, cap,
+             "{\"type\":\"page_analytics\",\"window_start\":%" PRId64 ",\"window_end\":%" PRId64 ",\"page\":\"%.*s\","
+             "\"view_count\":%" PRIu64 ",\"unique_users\":%" PRIu64 ",\"click_count\":%" PRIu64 ",\"cart_count\":%" PRIu64
+             ",\"conversion_count\":%" PRIu64 ",\"engagement_rate\":%.17g,\"bounce_rate\":%.17g,"
+             "\"avg_session_duration\":%.17g}",
+             s->window_start, s->window_end, (int)s->page.len, s->page.ptr, s->view_count, s->unique_users,
+             s->click_count, s->cart_count, s->conversion_count, s->engagement_rate, s->bounce_rate,
+             s->avg_session_duration);
+}
+
+static void numbers_are_written_as_printf_writes_them(void **state) {
+    /* whole numbers take a path without printf: they must print as %.17g does,
+     * up to 2^53 and past it, negative, -0, and fractions beside them */
+    const double doubles[] = {0.0, -0.0, 1.0, -1.0, 0.5, 1.0 / 3, 2.0 / 3, 76328.0, 1e15, 9007199254740991.0,
+                              9007199254740992.0, 9007199254740994.0, 1e17, 1e300, -1e300, 5e-324, 0.1, 123456.789,
+                              -42.0, 4.5e15 + 0.5};
+    const uint64_t ints[] = {0, 1, 9, 10, 99, 100, 4294967295u, 4294967296u, 10000000000000000000u, UINT64_MAX};
+    const int64_t times[] = {0, 1767225600000, -1, -1767225600000, INT64_MAX, INT64_MIN};
+    size_t nd = sizeof(doubles) / sizeof(*doubles), ni = sizeof(ints) / sizeof(*ints);
+    for (size_t k = 0; k < nd * ni; k++) {
+        sl_page_stats s = {.window_start = times[k % 6], .window_end = times[(k + 1) % 6],
+                           .page = sl_str_c("/product/p-042"), .view_count = ints[k % ni],
+                           .unique_users = ints[(k + 1) % ni], .click_count = ints[(k + 3) % ni],
+                           .cart_count = ints[(k + 5) % ni], .conversion_count = ints[(k + 7) % ni],
+                           .engagement_rate = doubles[k % nd], .bounce_rate = doubles[(k / nd) % nd],
+                           .avg_session_duration = doubles[(k + 7) % nd]};
+        char got[1024], want[1024];
+        size_t n = sl_page_stats_to_json(&s, got, sizeof(got));
+        printf_page_stats(&s, want, sizeof(want));
+        assert_string_equal(got, want);
+        assert_int_equal(n, strlen(want));
+    }
+}
+
+static void a_short_buffer_gets_a_prefix_and_the_length_needed(void **state) {
+    sl_top_entry entries[] = {{sl_str_c("/home"), 1234, 1, true}, {sl_str_c("/cart \"x\""), 56, 2, false}};
+    sl_top_pages t = {1767225600000, 1767225900000, 2, entries};
+    char full[512];
+    size_t need = sl_top_pages_to_json(&t, full, sizeof(full));
+    assert_string_equal(full, "{\"type\":\"top_pages\",\"window_start\":1767225600000,\"window_end\":1767225900000,"
+                              "\"pages\":[{\"page\":\"/home\",\"view_count\":1234,\"rank\":1,\"trending\":true},"
+                              "{\"page\":\"/cart \\\"x\\\"\",\"view_count\":56,\"rank\":2,\"trending\":false}]}");
+    for (size_t cap = 0; cap <= need + 1; cap++) {
+        char buf[512];
+        memset(buf, 'Z', sizeof(buf));
+        assert_int_equal(sl_top_pages_to_json(&t, buf, cap), need);
+        if (cap == 0) {
+            assert_int_equal(buf[0], 'Z');   /* nothing written */
+            continue;
+        }
+        size_t kept = cap - 1 < need ? cap - 1 : need;
+        assert_memory_equal(buf, full, kept);
+        assert_int_equal(buf[kept], '\0');
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(malformed_utf8_becomes_replacement_characters),
         cmocka_unit_test(fuzzer_reproducer_dead_letter_round_trips),
+        cmocka_unit_test(numbers_are_written_as_printf_writes_them),
+        cmocka_unit_test(a_short_buffer_gets_a_prefix_and_the_length_needed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
