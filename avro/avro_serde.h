@@ -16,6 +16,7 @@
 #define SL_AVRO_SERDE_H
 
 #include <avro.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -89,6 +90,18 @@ int32_t sl_avro_encoder_schema_id(const sl_avro_encoder *enc);
 sl_err sl_avro_encoder_write(sl_avro_encoder *enc, uint8_t *buf, size_t cap, size_t *len,
                              char *errstr, size_t errstr_size);
 
+/* For a record written without avro-c (avro/body_write.h): whether the
+ * encoder's schema has exactly these fields, in this order, of these types
+ * (checked once, then remembered; an encoder has one schema). */
+typedef struct sl_avro_field_layout {
+    const char *name;
+    avro_type_t type;
+} sl_avro_field_layout;
+bool sl_avro_encoder_layout_is(sl_avro_encoder *enc, const sl_avro_field_layout *fields, size_t n);
+/* The header of a direct body's record: buf (cap ≥ SL_AVRO_WIRE_HEADER) gets
+ * the magic byte and the encoder's schema id. */
+void sl_avro_encoder_header(const sl_avro_encoder *enc, uint8_t *buf);
+
 typedef struct sl_avro_decoder sl_avro_decoder;
 /* Decode into the embedded reader schema `record_name`; NULL reads every
  * record in its own writer schema. Writers whose schema differs from the
@@ -144,6 +157,10 @@ sl_err sl_avro_decode_event_checked(sl_avro_decoder *dec, const uint8_t *data, s
  * functions are fill + sl_avro_encoder_write; `sluice avro decode` uses the
  * fill to print events read through the typed path). */
 sl_err sl_avro_event_fill(sl_avro_encoder *enc, const sl_event *ev, char *errstr, size_t errstr_size);
+/* The same for page analytics: sl_avro_encode_page_stats writes the body
+ * directly when the schema is the one it knows, and tests compare its bytes
+ * with avro-c's, written from this fill. */
+void sl_avro_page_stats_fill(sl_avro_encoder *enc, const sl_page_stats *s);
 
 /* For the record fillers: set field `name` of rec. Strings need not be
  * NUL-terminated; nothing is allocated once the encoder's scratch space has

@@ -1,6 +1,7 @@
 /* encoder.c -- write one Avro value in the Confluent wire format, reusing the value and writer. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "avro/avro_serde.h"
 #include "engine/operator.h"   /* sl_buf */
@@ -13,6 +14,7 @@ struct sl_avro_encoder {
     int32_t id;
     char record_name[64];
     sl_buf scratch;               /* NUL-terminated copies for avro-c's string setter */
+    enum { LAYOUT_UNCHECKED, LAYOUT_OTHER, LAYOUT_MATCHES } layout;
 };
 
 sl_err sl_avro_encoder_new(sl_avro_registry *reg, const char *record_name,
@@ -66,6 +68,19 @@ sl_err sl_avro_encoder_write(sl_avro_encoder *enc, uint8_t *buf, size_t cap, siz
                        enc->record_name, avro_strerror());
     return SL_OK;
 }
+
+bool sl_avro_encoder_layout_is(sl_avro_encoder *enc, const sl_avro_field_layout *fields, size_t n) {
+    if (enc->layout == LAYOUT_UNCHECKED) {
+        bool same = avro_typeof(enc->schema) == AVRO_RECORD && avro_schema_record_size(enc->schema) == n;
+        for (size_t i = 0; same && i < n; i++)
+            same = !strcmp(avro_schema_record_field_name(enc->schema, (int)i), fields[i].name) &&
+                   avro_typeof(avro_schema_record_field_get_by_index(enc->schema, (int)i)) == fields[i].type;
+        enc->layout = same ? LAYOUT_MATCHES : LAYOUT_OTHER;
+    }
+    return enc->layout == LAYOUT_MATCHES;
+}
+
+void sl_avro_encoder_header(const sl_avro_encoder *enc, uint8_t *buf) { sl_avro_wire_header_write(buf, enc->id); }
 
 avro_value_t sl_avro_field(avro_value_t *rec, const char *name) {
     avro_value_t field = {0};

@@ -1,8 +1,8 @@
 /* result_avro.c -- PageAnalytics, TopPages and DeadLetter records from sluice results. */
 #include "avro/avro_serde.h"
+#include "avro/body_write.h"
 
-sl_err sl_avro_encode_page_stats(sl_avro_encoder *enc, const sl_page_stats *s, uint8_t *buf,
-                                 size_t cap, size_t *len, char *errstr, size_t errstr_size) {
+void sl_avro_page_stats_fill(sl_avro_encoder *enc, const sl_page_stats *s) {
     avro_value_t *rec = sl_avro_encoder_value(enc);
     sl_avro_put_long(rec, "window_start", s->window_start);
     sl_avro_put_long(rec, "window_end", s->window_end);
@@ -15,7 +15,40 @@ sl_err sl_avro_encode_page_stats(sl_avro_encoder *enc, const sl_page_stats *s, u
     sl_avro_put_double(rec, "engagement_rate", s->engagement_rate);
     sl_avro_put_double(rec, "bounce_rate", s->bounce_rate);
     sl_avro_put_double(rec, "avg_session_duration", s->avg_session_duration);
-    return sl_avro_encoder_write(enc, buf, cap, len, errstr, errstr_size);
+}
+
+/* PageAnalytics.avsc's fields, in its order: the direct writer below writes these. */
+static const sl_avro_field_layout PAGE_ANALYTICS[] = {
+    {"window_start", AVRO_INT64},  {"window_end", AVRO_INT64},     {"page", AVRO_STRING},
+    {"view_count", AVRO_INT64},    {"unique_users", AVRO_INT64},   {"click_count", AVRO_INT64},
+    {"cart_count", AVRO_INT64},    {"conversion_count", AVRO_INT64}, {"engagement_rate", AVRO_DOUBLE},
+    {"bounce_rate", AVRO_DOUBLE},  {"avg_session_duration", AVRO_DOUBLE},
+};
+
+sl_err sl_avro_encode_page_stats(sl_avro_encoder *enc, const sl_page_stats *s, uint8_t *buf,
+                                 size_t cap, size_t *len, char *errstr, size_t errstr_size) {
+    if (!sl_avro_encoder_layout_is(enc, PAGE_ANALYTICS, sizeof(PAGE_ANALYTICS) / sizeof(*PAGE_ANALYTICS))) {
+        sl_avro_page_stats_fill(enc, s);
+        return sl_avro_encoder_write(enc, buf, cap, len, errstr, errstr_size);
+    }
+    sl_avro_body b = {buf, cap, SL_AVRO_WIRE_HEADER};
+    if (cap >= SL_AVRO_WIRE_HEADER) sl_avro_encoder_header(enc, buf);
+    sl_avro_body_long(&b, s->window_start);
+    sl_avro_body_long(&b, s->window_end);
+    sl_avro_body_string(&b, s->page);
+    sl_avro_body_long(&b, (int64_t)s->view_count);
+    sl_avro_body_long(&b, (int64_t)s->unique_users);
+    sl_avro_body_long(&b, (int64_t)s->click_count);
+    sl_avro_body_long(&b, (int64_t)s->cart_count);
+    sl_avro_body_long(&b, (int64_t)s->conversion_count);
+    sl_avro_body_double(&b, s->engagement_rate);
+    sl_avro_body_double(&b, s->bounce_rate);
+    sl_avro_body_double(&b, s->avg_session_duration);
+    *len = b.len;
+    if (b.len > cap)
+        return sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size,
+                       "PageAnalytics record needs %zu bytes, the buffer has %zu (retry with a larger one)", b.len, cap);
+    return SL_OK;
 }
 
 sl_err sl_avro_encode_top_pages(sl_avro_encoder *enc, const sl_top_pages *t, uint8_t *buf,

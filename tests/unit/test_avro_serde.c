@@ -225,6 +225,41 @@ static void test_page_stats_round_trip(void **state) {
     sl_avro_encoder_free(enc);
 }
 
+/* PageAnalytics bodies are written without avro-c: byte for byte what avro-c
+ * writes from the same values (zig-zag lengths of every size, negative and
+ * extreme longs, doubles with their bits), and a short buffer learns the size. */
+static void test_page_stats_direct_body_is_avro_c_s(void **state) {
+    fixture *f = *state;
+    sl_avro_encoder *direct = encoder_for(f, "PageAnalytics"), *generic = encoder_for(f, "PageAnalytics");
+    const int64_t longs[] = {0, 1, -1, 63, 64, -64, -65, 8191, 8192, 1767225600000, INT64_MAX, INT64_MIN};
+    const double doubles[] = {0.0, -0.0, 1.0, 0.1, 61234.5, 1e300, -2.5e-310};
+    char page[300];
+    memset(page, 'p', sizeof(page));
+    size_t nl = sizeof(longs) / sizeof(*longs), nd = sizeof(doubles) / sizeof(*doubles);
+    for (size_t k = 0; k < 3 * nl * nd; k++) {
+        sl_page_stats s = {.window_start = longs[k % nl], .window_end = longs[(k + 1) % nl],
+                           .page = {page, (uint32_t)(k * 7 % sizeof(page))}, .view_count = (uint64_t)longs[(k + 2) % nl],
+                           .unique_users = (uint64_t)longs[(k / nl) % nl], .click_count = (uint64_t)longs[(k + 4) % nl],
+                           .cart_count = (uint64_t)longs[(k + 5) % nl], .conversion_count = (uint64_t)longs[(k + 6) % nl],
+                           .engagement_rate = doubles[k % nd], .bounce_rate = doubles[(k / nd) % nd],
+                           .avg_session_duration = doubles[(k + 3) % nd]};
+        assert_int_equal(sl_avro_encode_page_stats(direct, &s, f->buf, sizeof(f->buf), &f->len, f->err,
+                                                   sizeof(f->err)), SL_OK);
+        uint8_t want[1024];
+        size_t want_len;
+        sl_avro_page_stats_fill(generic, &s);
+        assert_int_equal(sl_avro_encoder_write(generic, want, sizeof(want), &want_len, f->err, sizeof(f->err)), SL_OK);
+        assert_int_equal(f->len, want_len);
+        assert_memory_equal(f->buf, want, want_len);
+        size_t need = 0;
+        assert_int_equal(sl_avro_encode_page_stats(direct, &s, f->buf, want_len - 1, &need, f->err, sizeof(f->err)),
+                         SL_ERR_INVALID_ARG);
+        assert_int_equal(need, want_len);
+    }
+    sl_avro_encoder_free(direct);
+    sl_avro_encoder_free(generic);
+}
+
 static void test_top_pages_round_trip(void **state) {
     fixture *f = *state;
     sl_avro_encoder *enc = encoder_for(f, "TopPages");
@@ -452,6 +487,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_direct_path_agrees_with_avro_c, setup, teardown),
         cmocka_unit_test_setup_teardown(test_buffer_too_small, setup, teardown),
         cmocka_unit_test_setup_teardown(test_page_stats_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_page_stats_direct_body_is_avro_c_s, setup, teardown),
         cmocka_unit_test_setup_teardown(test_top_pages_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dead_letter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_magic, setup, teardown),
