@@ -19,7 +19,7 @@ typedef struct sl_avro_body {
 } sl_avro_body;
 
 static inline void sl_avro_body_bytes(sl_avro_body *b, const void *p, size_t n) {
-    if (b->len + n <= b->cap) memcpy(b->buf + b->len, p, n);
+    if (n && b->len + n <= b->cap) memcpy(b->buf + b->len, p, n);   /* an empty string may have no bytes at all */
     b->len += n;
 }
 
