@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "operators/double_text.h"
 #include "operators/event_decoder.h"
 #include "operators/event_json.h"
 
@@ -112,12 +113,15 @@ size_t sl_json_quote(sl_str s, char *buf, size_t cap) {
 /* %.17g round-trips every double; integers print without a fraction.
  * Whole numbers up to 2^53 (rates of 0 and 1, the durations of sessions
  * whose events fall on whole milliseconds: most values of a large catalog's
- * results) print as %.17g prints them, without its cost; -0 keeps its sign. */
+ * results) print as %.17g prints them, as integers; the rest as
+ * double_text.h writes %.17g without printf. -0 keeps its sign. */
 static void out_double(json_out *o, double v) {
-    if (v >= -9007199254740992.0 && v <= 9007199254740992.0 && v == (double)(int64_t)v && !(v == 0 && signbit(v)))
+    if (v >= -9007199254740992.0 && v <= 9007199254740992.0 && v == (double)(int64_t)v && !(v == 0 && signbit(v))) {
         out_i64(o, (int64_t)v);
-    else
-        out_fmt(o, "%.17g", v);
+        return;
+    }
+    char text[SL_DOUBLE_TEXT_MAX];
+    out_raw(o, text, sl_double_text(v, text));
 }
 
 /* An unsigned field after its literal ,"name": */
