@@ -98,9 +98,6 @@ typedef struct sl_avro_field_layout {
     avro_type_t type;
 } sl_avro_field_layout;
 bool sl_avro_encoder_layout_is(sl_avro_encoder *enc, const sl_avro_field_layout *fields, size_t n);
-/* The header of a direct body's record: buf (cap ≥ SL_AVRO_WIRE_HEADER) gets
- * the magic byte and the encoder's schema id. */
-void sl_avro_encoder_header(const sl_avro_encoder *enc, uint8_t *buf);
 
 typedef struct sl_avro_decoder sl_avro_decoder;
 /* Decode into the embedded reader schema `record_name`; NULL reads every

@@ -18,6 +18,14 @@ typedef struct sl_avro_body {
     size_t cap, len;
 } sl_avro_body;
 
+/* A record of the encoder's schema into buf: its wire header (when cap
+ * has room for it), then the fields the caller writes, then the end, which
+ * sets *len to the record's size and, when that is more than cap, fails as
+ * sl_avro_encoder_write does (SL_ERR_INVALID_ARG, *len the size needed). */
+sl_avro_body sl_avro_body_begin(const sl_avro_encoder *enc, uint8_t *buf, size_t cap);
+sl_err sl_avro_body_end(const sl_avro_encoder *enc, const sl_avro_body *b, size_t *len, char *errstr,
+                        size_t errstr_size);
+
 static inline void sl_avro_body_bytes(sl_avro_body *b, const void *p, size_t n) {
     if (n && b->len + n <= b->cap) memcpy(b->buf + b->len, p, n);   /* an empty string may have no bytes at all */
     b->len += n;

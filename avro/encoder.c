@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "avro/avro_serde.h"
+#include "avro/body_write.h"
 #include "engine/operator.h"   /* sl_buf */
 
 struct sl_avro_encoder {
@@ -50,6 +51,12 @@ void sl_avro_encoder_free(sl_avro_encoder *enc) {
 avro_value_t *sl_avro_encoder_value(sl_avro_encoder *enc) { return &enc->value; }
 int32_t sl_avro_encoder_schema_id(const sl_avro_encoder *enc) { return enc->id; }
 
+static sl_err too_small(const sl_avro_encoder *enc, size_t need, size_t cap, char *errstr, size_t errstr_size) {
+    return sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size,
+                   "%s record needs %zu bytes, the buffer has %zu (retry with a larger one)", enc->record_name, need,
+                   cap);
+}
+
 sl_err sl_avro_encoder_write(sl_avro_encoder *enc, uint8_t *buf, size_t cap, size_t *len,
                              char *errstr, size_t errstr_size) {
     size_t body = 0;
@@ -57,10 +64,7 @@ sl_err sl_avro_encoder_write(sl_avro_encoder *enc, uint8_t *buf, size_t cap, siz
         return sl_errf(SL_ERR_INTERNAL, errstr, errstr_size, "cannot size the %s record: %s",
                        enc->record_name, avro_strerror());
     *len = SL_AVRO_WIRE_HEADER + body;
-    if (*len > cap)
-        return sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size,
-                       "%s record needs %zu bytes, the buffer has %zu (retry with a larger one)",
-                       enc->record_name, *len, cap);
+    if (*len > cap) return too_small(enc, *len, cap, errstr, errstr_size);
     sl_avro_wire_header_write(buf, enc->id);
     avro_writer_memory_set_dest(enc->writer, (const char *)buf + SL_AVRO_WIRE_HEADER, (int64_t)body);
     if (avro_value_write(enc->writer, &enc->value) != 0)
@@ -80,7 +84,16 @@ bool sl_avro_encoder_layout_is(sl_avro_encoder *enc, const sl_avro_field_layout 
     return enc->layout == LAYOUT_MATCHES;
 }
 
-void sl_avro_encoder_header(const sl_avro_encoder *enc, uint8_t *buf) { sl_avro_wire_header_write(buf, enc->id); }
+sl_avro_body sl_avro_body_begin(const sl_avro_encoder *enc, uint8_t *buf, size_t cap) {
+    if (cap >= SL_AVRO_WIRE_HEADER) sl_avro_wire_header_write(buf, enc->id);
+    return (sl_avro_body){buf, cap, SL_AVRO_WIRE_HEADER};
+}
+
+sl_err sl_avro_body_end(const sl_avro_encoder *enc, const sl_avro_body *b, size_t *len, char *errstr,
+                        size_t errstr_size) {
+    *len = b->len;
+    return b->len > b->cap ? too_small(enc, b->len, b->cap, errstr, errstr_size) : SL_OK;
+}
 
 avro_value_t sl_avro_field(avro_value_t *rec, const char *name) {
     avro_value_t field = {0};

@@ -31,8 +31,7 @@ sl_err sl_avro_encode_page_stats(sl_avro_encoder *enc, const sl_page_stats *s, u
         sl_avro_page_stats_fill(enc, s);
         return sl_avro_encoder_write(enc, buf, cap, len, errstr, errstr_size);
     }
-    sl_avro_body b = {buf, cap, SL_AVRO_WIRE_HEADER};
-    if (cap >= SL_AVRO_WIRE_HEADER) sl_avro_encoder_header(enc, buf);
+    sl_avro_body b = sl_avro_body_begin(enc, buf, cap);
     sl_avro_body_long(&b, s->window_start);
     sl_avro_body_long(&b, s->window_end);
     sl_avro_body_string(&b, s->page);
@@ -44,11 +43,7 @@ sl_err sl_avro_encode_page_stats(sl_avro_encoder *enc, const sl_page_stats *s, u
     sl_avro_body_double(&b, s->engagement_rate);
     sl_avro_body_double(&b, s->bounce_rate);
     sl_avro_body_double(&b, s->avg_session_duration);
-    *len = b.len;
-    if (b.len > cap)
-        return sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size,
-                       "PageAnalytics record needs %zu bytes, the buffer has %zu (retry with a larger one)", b.len, cap);
-    return SL_OK;
+    return sl_avro_body_end(enc, &b, len, errstr, errstr_size);
 }
 
 sl_err sl_avro_encode_top_pages(sl_avro_encoder *enc, const sl_top_pages *t, uint8_t *buf,

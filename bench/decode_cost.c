@@ -142,6 +142,12 @@ static int by_value(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* The median of the runs' ns (sorted in place). */
+static double median_of(double *ns, int runs) {
+    qsort(ns, (size_t)runs, sizeof(double), by_value);
+    return ns[runs / 2];
+}
+
 /* Page analytics results over the events' pages, with counts and rates as a window's. */
 static sl_page_stats *make_results(const sl_event *events, uint64_t n) {
     sl_page_stats *out = calloc(n, sizeof(*out));
@@ -181,9 +187,7 @@ static double time_encoder(sl_result_encoder *enc, const sl_page_stats *results,
         }
         ns[r] = (now_s() - t0) * 1e9 / (double)n;
     }
-    if (bytes == 0) return -1;
-    qsort(ns, (size_t)runs, sizeof(double), by_value);
-    return ns[runs / 2];
+    return bytes ? median_of(ns, runs) : -1;
 }
 
 static double time_result_format(const char *format, const sl_page_stats *results, uint64_t n, int runs) {
@@ -219,8 +223,7 @@ static double time_decoder(decode_fn fn, void *ctx, const encoded *e, int runs) 
         sl_arena_reset(&arena);
     }
     sl_arena_free(&arena);
-    qsort(ns, (size_t)runs, sizeof(double), by_value);
-    return ns[runs / 2];
+    return median_of(ns, runs);
 }
 
 int main(int argc, char **argv) {

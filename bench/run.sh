@@ -382,6 +382,8 @@ put latency.eos_p50_ms "$(sed -n 's/.*committed result latency.* p50 \([0-9.]*\)
 put latency.eos_p99_ms "$(sed -n 's/.*committed result latency.* p99 \([0-9.]*\) ms.*/\1/p' "$tmp/eos.log")"
 
 # ---- 6. checkpoints: duration and size against state size; recovery after SIGKILL ----
+# The directory of the newest checkpoint under a checkpoint root (by id, not by name: chk-10 after chk-9).
+newest_checkpoint() { ls -d "$1"/chk-* | sort -t- -k2 -n | tail -1; }
 # The source is paced to last about paced_secs, so that several checkpoints are taken.
 for users in $ckpt_users; do
     log "checkpoints: $users users, $ckpt_events events, every $ckpt_interval ms"
@@ -393,7 +395,7 @@ for users in $ckpt_users; do
     put "checkpoint.u$users.count" "$(wc -l <"$tmp/durations")"
     put "checkpoint.u$users.duration_ms_median" "$(median <"$tmp/durations")"
     put "checkpoint.u$users.duration_ms_max" "$(sort -g "$tmp/durations" | tail -1)"
-    newest=$(ls -d "$tmp"/ckpt/chk-* | sort -t- -k2 -n | tail -1)
+    newest=$(newest_checkpoint "$tmp/ckpt")
     put "checkpoint.u$users.size_bytes" "$(du -sb "$newest" | cut -f1)"
 done
 
@@ -423,15 +425,20 @@ else
 fi
 
 # ---- 7. peak RSS: the generator source (no pre-generated events), default job, 1x and 100x users ----
+# Peak RSS in KB of the default job with these settings, on the generator
+# source: the job's default source is the embedded Kafka cluster, whose
+# in-memory topics would be counted as the engine's, and the memory source
+# holds every event before the first is processed.
+peak_rss_kb() {
+    /usr/bin/time -v "$sluice" run "$job" --http-port 0 --set source.type=generator --set sink.type=null "$@" \
+        2>"$tmp/rss.log" >/dev/null
+    sed -n 's/.*Maximum resident set size (kbytes): //p' "$tmp/rss.log"
+}
 for mult in 1 100; do
     users=$((1000 * mult))
     log "memory: $rss_events events, $users users"
-    # The generator source: the job's default source is the embedded Kafka
-    # cluster, whose in-memory topics would be counted as the engine's.
-    /usr/bin/time -v "$sluice" run "$job" --http-port 0 --set source.type=generator --set sink.type=null \
-        --set generator.events="$rss_events" \
-        --set generator.users=$users 2>"$tmp/rss.log" >/dev/null
-    put "memory.users_x${mult}_peak_rss_kb" "$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tmp/rss.log")"
+    put "memory.users_x${mult}_peak_rss_kb" \
+        "$(peak_rss_kb --set generator.events="$rss_events" --set generator.users=$users)"
 done
 
 # ---- catalog size: the default job on shops of 100, 20,000 and 200,000 pages (and as many products) ----
@@ -449,10 +456,11 @@ for pages in $catalog_pages; do
     catalog_args=(--parallelism 1 --set generator.events="$catalog_events" --set generator.pages="$pages"
         --set generator.products="$pages")
     : >"$tmp/catalog_runs"
+    : >"$tmp/catalog_durations"
     for i in $(seq "$runs"); do
         eps=$(engine_eps "${catalog_args[@]}" --checkpoint-dir "$tmp/cat$i" --checkpoint-interval "$ckpt_interval")
         results=$(sed -n 's/.*\] null#[0-9]*: busy .* \([0-9]*\) records in,.*/\1/p' "$tmp/engine.log" | awk '{n += $1} END {print n + 0}')
-        newest=$(ls -d "$tmp/cat$i"/chk-* | sort -t- -k2 -n | tail -1)
+        newest=$(newest_checkpoint "$tmp/cat$i")
         largest=$(du -sb "$tmp/cat$i"/chk-* | cut -f1 | sort -g | tail -1)
         echo "$eps $results $largest $(stat -c %s "$newest/_metadata")" >>"$tmp/catalog_runs"
         sed -n 's/.*checkpoint [0-9]* complete in \([0-9]*\) ms$/\1/p' "$tmp/engine.log" >>"$tmp/catalog_durations"
@@ -463,11 +471,7 @@ for pages in $catalog_pages; do
     put "catalog.p$pages.checkpoint_ms_median" "$(median <"$tmp/catalog_durations")"
     put "catalog.p$pages.largest_checkpoint_bytes" "$(column 3 "$tmp/catalog_runs")"
     put "catalog.p$pages.final_metadata_bytes" "$(column 4 "$tmp/catalog_runs")"
-    rm -f "$tmp/catalog_durations"
-    # Peak RSS on the generator source, as in 7: the memory source's pre-generated events would count.
-    /usr/bin/time -v "$sluice" run "$job" --http-port 0 --set source.type=generator --set sink.type=null \
-        "${catalog_args[@]}" 2>"$tmp/rss.log" >/dev/null
-    put "catalog.p$pages.peak_rss_kb" "$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tmp/rss.log")"
+    put "catalog.p$pages.peak_rss_kb" "$(peak_rss_kb "${catalog_args[@]}")"
 done
 
 # ---- startup: a whole run of a one-event file bounds startup to the first processed event ----

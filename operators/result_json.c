@@ -2,16 +2,15 @@
 #include "operators/result_json.h"
 
 #include <inttypes.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "operators/double_text.h"
 #include "operators/event_decoder.h"
 #include "operators/event_json.h"
+#include "operators/number_text.h"
 
 /* A bounded writer: keeps counting past the end so callers learn the size. */
 typedef struct json_out {
@@ -34,17 +33,15 @@ static void out_raw(json_out *o, const char *s, size_t n) {
 /* A string literal, its length counted by the compiler. */
 #define OUT_LITERAL(o, literal) out_raw(o, literal, sizeof(literal) - 1)
 
-/* Integers in decimal without printf, whose format parsing cost more than
- * the digits at a result per page per window. */
+/* Integers in decimal without printf (number_text.h). */
 static void out_u64(json_out *o, uint64_t v) {
-    char digits[20], *p = digits + sizeof(digits);
-    do *--p = (char)('0' + v % 10);
-    while ((v /= 10) != 0);
+    char digits[SL_U64_TEXT_MAX];
+    const char *p = sl_u64_text(v, digits);
     out_raw(o, p, (size_t)(digits + sizeof(digits) - p));
 }
 
 static void out_i64(json_out *o, int64_t v) {
-    if (v < 0) out_raw(o, "-", 1);
+    if (v < 0) OUT_LITERAL(o, "-");
     out_u64(o, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
 }
 
@@ -75,11 +72,11 @@ static uint32_t utf8_sequence(const unsigned char *p, uint32_t n) {
  * the line is always valid JSON. */
 static void out_str(json_out *o, sl_str s) {
     if (!s.ptr) {
-        out_raw(o, "null", 4);
+        OUT_LITERAL(o, "null");
         return;
     }
     const unsigned char *p = (const unsigned char *)s.ptr;
-    out_raw(o, "\"", 1);
+    OUT_LITERAL(o, "\"");
     for (uint32_t i = 0; i < s.len;) {
         unsigned char c = p[i];
         uint32_t run = i;   /* printable ASCII that needs no escape goes out in one piece */
@@ -97,11 +94,11 @@ static void out_str(json_out *o, sl_str s) {
         } else {
             uint32_t len = utf8_sequence(p + i, s.len - i);
             if (len) out_raw(o, (const char *)p + i, len);
-            else out_raw(o, "\\ufffd", 6);
+            else OUT_LITERAL(o, "\\ufffd");
             i += len ? len : 1;
         }
     }
-    out_raw(o, "\"", 1);
+    OUT_LITERAL(o, "\"");
 }
 
 size_t sl_json_quote(sl_str s, char *buf, size_t cap) {
@@ -110,16 +107,8 @@ size_t sl_json_quote(sl_str s, char *buf, size_t cap) {
     return o.len;
 }
 
-/* %.17g round-trips every double; integers print without a fraction.
- * Whole numbers up to 2^53 (rates of 0 and 1, the durations of sessions
- * whose events fall on whole milliseconds: most values of a large catalog's
- * results) print as %.17g prints them, as integers; the rest as
- * double_text.h writes %.17g without printf. -0 keeps its sign. */
+/* %.17g round-trips every double; integers print without a fraction. */
 static void out_double(json_out *o, double v) {
-    if (v >= -9007199254740992.0 && v <= 9007199254740992.0 && v == (double)(int64_t)v && !(v == 0 && signbit(v))) {
-        out_i64(o, (int64_t)v);
-        return;
-    }
     char text[SL_DOUBLE_TEXT_MAX];
     out_raw(o, text, sl_double_text(v, text));
 }
@@ -139,37 +128,38 @@ static void out_window(json_out *o, const char *type, int64_t start, int64_t end
 size_t sl_page_stats_to_json(const sl_page_stats *s, char *buf, size_t cap) {
     json_out o = {buf, cap, 0};
     out_window(&o, "page_analytics", s->window_start, s->window_end);
-    out_raw(&o, ",\"page\":", 8);
+    OUT_LITERAL(&o, ",\"page\":");
     out_str(&o, s->page);
     OUT_FIELD_U64(&o, ",\"view_count\":", s->view_count);
     OUT_FIELD_U64(&o, ",\"unique_users\":", s->unique_users);
     OUT_FIELD_U64(&o, ",\"click_count\":", s->click_count);
     OUT_FIELD_U64(&o, ",\"cart_count\":", s->cart_count);
     OUT_FIELD_U64(&o, ",\"conversion_count\":", s->conversion_count);
-    out_raw(&o, ",\"engagement_rate\":", 19);
+    OUT_LITERAL(&o, ",\"engagement_rate\":");
     out_double(&o, s->engagement_rate);
-    out_raw(&o, ",\"bounce_rate\":", 15);
+    OUT_LITERAL(&o, ",\"bounce_rate\":");
     out_double(&o, s->bounce_rate);
-    out_raw(&o, ",\"avg_session_duration\":", 24);
+    OUT_LITERAL(&o, ",\"avg_session_duration\":");
     out_double(&o, s->avg_session_duration);
-    out_raw(&o, "}", 1);
+    OUT_LITERAL(&o, "}");
     return o.len;
 }
 
 size_t sl_top_pages_to_json(const sl_top_pages *t, char *buf, size_t cap) {
     json_out o = {buf, cap, 0};
     out_window(&o, "top_pages", t->window_start, t->window_end);
-    out_raw(&o, ",\"pages\":[", 10);
+    OUT_LITERAL(&o, ",\"pages\":[");
     for (uint32_t i = 0; i < t->count; i++) {
         const sl_top_entry *e = &t->entries[i];
-        out_raw(&o, i ? ",{\"page\":" : "{\"page\":", i ? 9 : 8);
+        if (i) OUT_LITERAL(&o, ",");
+        OUT_LITERAL(&o, "{\"page\":");
         out_str(&o, e->page);
         OUT_FIELD_U64(&o, ",\"view_count\":", e->view_count);
         OUT_FIELD_U64(&o, ",\"rank\":", e->rank);
         if (e->trending) OUT_LITERAL(&o, ",\"trending\":true}");
         else OUT_LITERAL(&o, ",\"trending\":false}");
     }
-    out_raw(&o, "]}", 2);
+    OUT_LITERAL(&o, "]}");
     return o.len;
 }
 
@@ -179,7 +169,7 @@ size_t sl_late_event_to_json(const sl_late_event *l, char *buf, size_t cap) {
     size_t room = o.len < cap ? cap - o.len : 0;
     size_t n = sl_event_to_json(&l->event, room ? buf + o.len : NULL, room);
     o.len += n;
-    out_raw(&o, "}", 1);
+    OUT_LITERAL(&o, "}");
     return o.len;
 }
 
@@ -204,35 +194,35 @@ static bool is_json_text(sl_str s) {
 
 static void out_hex(json_out *o, sl_str s) {
     static const char digits[] = "0123456789abcdef";
-    out_raw(o, "\"", 1);
+    OUT_LITERAL(o, "\"");
     for (uint32_t i = 0; i < s.len; i++) {
         unsigned char c = (unsigned char)s.ptr[i];
         char pair[2] = {digits[c >> 4], digits[c & 15]};
         out_raw(o, pair, 2);
     }
-    out_raw(o, "\"", 1);
+    OUT_LITERAL(o, "\"");
 }
 
 size_t sl_dead_letter_to_json(const sl_dead_letter *d, char *buf, size_t cap) {
     json_out o = {buf, cap, 0};
-    out_raw(&o, "{\"type\":\"dead_letter\",\"kind\":\"", 30);
+    OUT_LITERAL(&o, "{\"type\":\"dead_letter\",\"kind\":\"");
     const char *kind = sl_dead_reason_label(sl_dead_reason_classify(d->reason));
     out_raw(&o, kind, strlen(kind));
-    out_raw(&o, "\",\"reason\":", 11);
+    OUT_LITERAL(&o, "\",\"reason\":");
     out_str(&o, d->reason);
-    out_raw(&o, ",\"source\":", 10);
+    OUT_LITERAL(&o, ",\"source\":");
     out_str(&o, d->source);
     out_fmt(&o, ",\"partition\":%d,\"offset\":%" PRId64 ",\"time\":%" PRId64, d->partition, d->offset, d->time_ms);
     /* Binary payloads (Avro, bytes that are not UTF-8) as hex, the framing
      * `sluice avro decode` reads; text as a JSON string. */
     if (is_json_text(d->payload)) {
-        out_raw(&o, ",\"payload\":", 11);
+        OUT_LITERAL(&o, ",\"payload\":");
         out_str(&o, d->payload);
     } else {
-        out_raw(&o, ",\"payload_hex\":", 15);
+        OUT_LITERAL(&o, ",\"payload_hex\":");
         out_hex(&o, d->payload);
     }
-    out_raw(&o, "}", 1);
+    OUT_LITERAL(&o, "}");
     return o.len;
 }
 

@@ -1,14 +1,15 @@
-/* test_double_text.c -- sl_double_text writes exactly what snprintf's "%.17g" writes. */
+/* test_number_text.c -- sl_u64_text and sl_double_text write exactly what snprintf writes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "operators/double_text.h"
+#include "operators/number_text.h"
 
 static uint64_t rng_state = 0x243f6a8885a308d3u;
 static uint64_t next_random(void) {
@@ -23,6 +24,18 @@ static void assert_as_printf(double v) {
     size_t n = sl_double_text(v, got);
     snprintf(want, sizeof(want), "%.17g", v);
     if (strcmp(got, want) != 0 || n != strlen(want)) fail_msg("%a: got '%s' (%zu), printf '%s'", v, got, n, want);
+}
+
+static void integers_of_every_length(void **state) {
+    for (int i = 0; i < 1000000; i++) {
+        uint64_t v = next_random() >> (next_random() % 64);   /* every digit count */
+        if (i < 64) v = i < 32 ? (uint64_t)i : UINT64_MAX - (uint64_t)(i - 32);
+        char digits[SL_U64_TEXT_MAX], want[32];
+        const char *p = sl_u64_text(v, digits);
+        snprintf(want, sizeof(want), "%" PRIu64, v);
+        assert_int_equal((size_t)(digits + sizeof(digits) - p), strlen(want));
+        assert_memory_equal(p, want, strlen(want));
+    }
 }
 
 static void the_values_results_hold(void **state) {
@@ -73,6 +86,7 @@ static void edges_powers_of_ten_and_ties(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(integers_of_every_length),
         cmocka_unit_test(the_values_results_hold),
         cmocka_unit_test(every_magnitude_in_and_around_the_fast_range),
         cmocka_unit_test(edges_powers_of_ten_and_ties),
