@@ -148,13 +148,21 @@ static void fire(void *op, int64_t end, sl_emitter *out);
 /* How many events ahead the three prefetch steps of an event's session
  * run (see sl_state_prefetch_bucket): with many panes per window the
  * sessions' state is far larger than the CPU caches, and an event would
- * otherwise wait for its bucket, then its entry, then its newest record. */
+ * otherwise wait for its bucket, then its entry, then its newest record.
+ * The lookup also compares the event's session id with the entry's key;
+ * the id lives in whatever arena the source decoded into (for the memory
+ * source, one written long before and far out of the caches), so its
+ * bytes are asked for with the bucket. (perf, pipelined, 4 M events:
+ * memcmp fell from 313 samples of the session thread's 3,505 to none.) */
 #define AHEAD_BUCKET 12
 #define AHEAD_ENTRY 6
 #define AHEAD_RECORDS 2
 
 SL_PREFETCH_INLINE void prefetch_session(const session_metrics *m, const sl_event *events, uint32_t i, uint32_t n) {
-    if (i + AHEAD_BUCKET < n) sl_state_prefetch_bucket(m->sessions, events[i + AHEAD_BUCKET].session_hash, 0);
+    if (i + AHEAD_BUCKET < n) {
+        sl_state_prefetch_bucket(m->sessions, events[i + AHEAD_BUCKET].session_hash, 0);
+        __builtin_prefetch(events[i + AHEAD_BUCKET].session_id.ptr);
+    }
     if (i + AHEAD_ENTRY < n) sl_state_prefetch_entry(m->sessions, events[i + AHEAD_ENTRY].session_hash, 0);
     if (i + AHEAD_RECORDS < n) {
         const sl_session_records *s = sl_state_peek(m->sessions, events[i + AHEAD_RECORDS].session_hash, 0);
