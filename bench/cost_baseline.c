@@ -240,9 +240,13 @@ static void pane_move(baseline *b, uint32_t at, bool leave) {
         sl_session_pane_entry pe = {p->start, e->min_ts, e->max_ts, b->page_hashes[e->entry_page],
                                     e->events, e->n_pages, hashes};
         sl_session_pane_entry next;
-        if (!leave) sl_session_agg_enter(b->sessions, e->session_hash, &e->agg_slot, &pe);
-        else sl_session_agg_leave(b->sessions, e->session_hash, &e->agg_slot, &pe,
-                                  next_entered(b, at, e->session_hash, &next) ? &next : NULL);
+        /* One change per pane entry: the engine's slide settles a session
+         * once per firing (operators/window_session_metrics.c), this plain
+         * loop once for each of its panes that leaves or enters. */
+        sl_session_agg_begin(b->sessions, e->session_hash, &e->agg_slot);
+        if (!leave) sl_session_agg_enter(b->sessions, &pe);
+        else sl_session_agg_leave(b->sessions, &pe, next_entered(b, at, e->session_hash, &next) ? &next : NULL);
+        sl_session_agg_end(b->sessions);
         if (hashes != b->entry_pages) free(hashes);
     }
     p->entered = !leave;

@@ -65,6 +65,12 @@ struct sl_session_agg {
     uint64_t *page_hashes;
     int64_t *on_page, *duration, *entries, *bounced;   /* per page number */
     uint32_t n_pages, cap_pages;
+    struct {                          /* the session between begin and end */
+        uint64_t hash;
+        uint32_t *slot;
+        uint32_t index;               /* in sessions[]; UINT32_MAX: not there (yet) */
+        contribution old;             /* what it added to the page sums at the begin */
+    } changing;
 };
 
 sl_session_agg *sl_session_agg_new(void) {
@@ -253,23 +259,6 @@ static void keep_hint(uint32_t *slot, uint32_t i) {
     if (slot) *slot = i;
 }
 
-static session *session_for(sl_session_agg *a, uint64_t hash, uint32_t *slot) {
-    bool inserted = false;
-    uint32_t i = hint_right(a, hash, slot) ? *slot : sl_hash_index_upsert(&a->session_index, hash, &inserted);
-    keep_hint(slot, i);
-    if (inserted) {
-        if (i == a->cap_sessions) {
-            a->cap_sessions = a->cap_sessions ? 2 * a->cap_sessions : 1024;
-            a->sessions = grow(a->sessions, a->cap_sessions, sizeof(session));
-        }
-        a->sessions[i] = (session){.hash = hash};
-        a->n_sessions = i + 1;
-    }
-    session *s = &a->sessions[i];
-    if (!s->n) a->live++;
-    return s;
-}
-
 /* Sessions that left the window stay in the index until they outnumber the
  * live ones; then the index is rebuilt (amortized O(1) per session). */
 static void compact(sl_session_agg *a) {
@@ -289,33 +278,57 @@ static void compact(sl_session_agg *a) {
     a->n_sessions = kept;
 }
 
-void sl_session_agg_enter(sl_session_agg *a, uint64_t session_hash, uint32_t *slot, const sl_session_pane_entry *e) {
+void sl_session_agg_begin(sl_session_agg *a, uint64_t session_hash, uint32_t *slot) {
+    uint32_t i = hint_right(a, session_hash, slot) ? *slot : sl_hash_index_find(&a->session_index, session_hash);
+    if (i != UINT32_MAX) keep_hint(slot, i);
+    a->changing.hash = session_hash;
+    a->changing.slot = slot;
+    a->changing.index = i;
+    a->changing.old = i == UINT32_MAX ? (contribution){0} : contribution_of(&a->sessions[i]);
+    if (a->changing.old.on) a->live--;   /* counted again at the end if it still is */
+}
+
+/* The changing session, added to the aggregates when it is new. */
+static session *changing_session(sl_session_agg *a) {
+    if (a->changing.index == UINT32_MAX) {
+        bool inserted;
+        uint32_t i = sl_hash_index_upsert(&a->session_index, a->changing.hash, &inserted);
+        if (i == a->cap_sessions) {
+            a->cap_sessions = a->cap_sessions ? 2 * a->cap_sessions : 1024;
+            a->sessions = grow(a->sessions, a->cap_sessions, sizeof(session));
+        }
+        a->sessions[i] = (session){.hash = a->changing.hash};
+        a->n_sessions = i + 1;
+        a->changing.index = i;
+        keep_hint(a->changing.slot, i);
+    }
+    return &a->sessions[a->changing.index];
+}
+
+void sl_session_agg_enter(sl_session_agg *a, const sl_session_pane_entry *e) {
     uint32_t entry = page_number(a, e->entry_page);
-    session *s = session_for(a, session_hash, slot);
-    contribution old = contribution_of(s);
+    session *s = changing_session(a);
     if (!s->n++) s->oldest = (session_start){e->pane, e->min_ts, entry};
     s->newest_max_ts = e->max_ts;
     s->events += e->events;
-    for (uint32_t k = 0; k < e->n_pages; k++) count_page(a, s, page_number(a, e->pages[k]), 1, &old);
-    settle(a, s, &old);
+    for (uint32_t k = 0; k < e->n_pages; k++) count_page(a, s, page_number(a, e->pages[k]), 1, &a->changing.old);
 }
 
-void sl_session_agg_leave(sl_session_agg *a, uint64_t session_hash, uint32_t *slot, const sl_session_pane_entry *e,
-                          const sl_session_pane_entry *next) {
-    uint32_t i = hint_right(a, session_hash, slot) ? *slot : sl_hash_index_find(&a->session_index, session_hash);
-    if (i == UINT32_MAX) return;
-    keep_hint(slot, i);
-    session *s = &a->sessions[i];
+void sl_session_agg_leave(sl_session_agg *a, const sl_session_pane_entry *e, const sl_session_pane_entry *next) {
+    if (a->changing.index == UINT32_MAX) return;
+    session *s = &a->sessions[a->changing.index];
     if (!s->n || s->oldest.pane != e->pane) return;   /* this pane never entered for it */
-    contribution old = contribution_of(s);
     if (--s->n && next) s->oldest = (session_start){next->pane, next->min_ts, page_number(a, next->entry_page)};
     s->events -= e->events;
-    for (uint32_t k = 0; k < e->n_pages; k++) count_page(a, s, page_number(a, e->pages[k]), -1, &old);
-    settle(a, s, &old);
-    if (!s->n) {
-        a->live--;
-        compact(a);
-    }
+    for (uint32_t k = 0; k < e->n_pages; k++) count_page(a, s, page_number(a, e->pages[k]), -1, &a->changing.old);
+}
+
+void sl_session_agg_end(sl_session_agg *a) {
+    if (a->changing.index == UINT32_MAX) return;
+    const session *s = &a->sessions[a->changing.index];
+    settle(a, s, &a->changing.old);
+    if (s->n) a->live++;
+    else if (a->changing.old.on) compact(a);
 }
 
 /* ---- prefetching ---- */

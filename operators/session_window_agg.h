@@ -41,23 +41,30 @@ void sl_session_agg_free(sl_session_agg *a);
 /* Forget every session (e.g. to rebuild from state). */
 void sl_session_agg_clear(sl_session_agg *a);
 
-/* Where a session's aggregate is, for a caller that keeps it with the
+/* A session changes between sl_session_agg_begin and sl_session_agg_end:
+ * its panes that leave the window, then those that enter, at one firing.
+ * Its duration change reaches each of its pages once, at the end -- a
+ * session whose oldest pane leaves as a new one enters (most active ones
+ * at a few dozen panes per window) would otherwise walk its pages twice.
+ * One session changes at a time.
+ *
+ * Where the session's aggregate is, for a caller that keeps it with the
  * session: `slot` (NULL: none kept) is read as a hint and updated, and a
  * right hint spares the lookup by hash -- with many panes per window, a
  * chain of cache misses. Any value is safe: a hint that names another
  * session (they move when the aggregates compact) is found again by hash.
- * UINT32_MAX: not known. */
-
-/* Session `session_hash`'s entry of a pane that enters the window (newer
- * than every pane it holds for that session). */
-void sl_session_agg_enter(sl_session_agg *a, uint64_t session_hash, uint32_t *slot, const sl_session_pane_entry *e);
-/* The same entry leaves the window (it is the session's oldest pane);
- * `next` is the session's entry that is its oldest in the window afterwards
- * (NULL: none is left; its pages are not read). The caller holds the session's panes: keeping them
- * here too would write every entering pane twice, into memory that with
- * many panes per window is out of the CPU caches. */
-void sl_session_agg_leave(sl_session_agg *a, uint64_t session_hash, uint32_t *slot, const sl_session_pane_entry *e,
-                          const sl_session_pane_entry *next);
+ * UINT32_MAX: not known. `slot` must stay valid until the end. */
+void sl_session_agg_begin(sl_session_agg *a, uint64_t session_hash, uint32_t *slot);
+/* The session's entry of a pane that enters the window (newer than every
+ * pane it holds for the session). */
+void sl_session_agg_enter(sl_session_agg *a, const sl_session_pane_entry *e);
+/* The session's entry of a pane that leaves the window (its oldest pane);
+ * `next` is its entry that is its oldest in the window afterwards (NULL:
+ * none is left; its pages are not read). The caller holds the session's
+ * panes: keeping them here too would write every entering pane twice, into
+ * memory that with many panes per window is out of the CPU caches. */
+void sl_session_agg_leave(sl_session_agg *a, const sl_session_pane_entry *e, const sl_session_pane_entry *next);
+void sl_session_agg_end(sl_session_agg *a);
 
 /* Prefetching, for a loop over many sessions: a session's enter or leave
  * misses the CPU caches several times (its index slot, its aggregate, its

@@ -320,20 +320,18 @@ static sl_session_pane_entry entry_of(const sl_session_records *s, uint32_t i, u
 }
 
 /* Record i (its pages start at page_off) enters the running aggregates. */
-static void enter_record(session_metrics *m, uint64_t key_hash, sl_session_records *s, uint32_t i,
-                         uint32_t page_off) {
+static void enter_record(session_metrics *m, sl_session_records *s, uint32_t i, uint32_t page_off) {
     sl_session_pane_entry e = entry_of(s, i, page_off);
-    sl_session_agg_enter(m->agg, key_hash, &s->agg_slot, &e);
+    sl_session_agg_enter(m->agg, &e);
 }
 
 /* Record i, the session's oldest in the aggregates, leaves them; the next
  * record is then the oldest there if it entered (is older than entered_hi). */
-static void leave_record(session_metrics *m, uint64_t key_hash, sl_session_records *s, uint32_t i,
-                         uint32_t page_off) {
+static void leave_record(session_metrics *m, sl_session_records *s, uint32_t i, uint32_t page_off) {
     sl_session_pane_entry e = entry_of(s, i, page_off), next;
     bool has_next = i + 1 < s->n && s->records[i + 1].pane < m->entered_hi;
     if (has_next) next = entry_of(s, i + 1, page_off + s->records[i].n_pages);
-    sl_session_agg_leave(m->agg, key_hash, &s->agg_slot, &e, has_next ? &next : NULL);
+    sl_session_agg_leave(m->agg, &e, has_next ? &next : NULL);
 }
 
 /* The panes below this leave the aggregates, those from enter_from() on enter. */
@@ -367,15 +365,17 @@ static slide_ends slide_work(const session_metrics *m, const sl_session_records 
 static void slide_session(session_metrics *m, uint64_t key_hash, sl_session_records *s) {
     int64_t below = leave_below(m), from = enter_from(m);
     uint32_t i = s->head, off = s->page_head;
+    sl_session_agg_begin(m->agg, key_hash, &s->agg_slot);
     if (s->oldest < below)
         for (; i < s->n && s->records[i].pane < below; off += s->records[i++].n_pages)
-            if (s->records[i].pane >= m->entered_lo) leave_record(m, key_hash, s, i, off);
+            if (s->records[i].pane >= m->entered_lo) leave_record(m, s, i, off);
     if (s->newest >= from) {
         uint32_t j = s->n, j_off = s->n_pages;
         while (j > i && s->records[j - 1].pane >= from) j_off -= s->records[--j].n_pages;
         for (; j < s->n && s->records[j].pane < m->firing_end; j_off += s->records[j++].n_pages)
-            enter_record(m, key_hash, s, j, j_off);
+            enter_record(m, s, j, j_off);
     }
+    sl_session_agg_end(m->agg);
     sl_session_records_drop_before(s, drop_below(m));
 }
 

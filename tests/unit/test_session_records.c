@@ -249,33 +249,42 @@ static uint32_t *hint_for(enum hint_mode mode, uint32_t *hints, int s, unsigned 
     return &hints[s];
 }
 
+/* Session s's change as the window goes from [start - 1, end - 1) to [start,
+ * end): its pane start - 1 leaves, its pane end - 1 enters -- both between
+ * one begin and end (`together`), or each between its own. */
+static void slide_session(sl_session_agg *a, int s, int start, int end, bool together, enum hint_mode mode,
+                          uint32_t *hints, unsigned *rng) {
+    bool leaves = start - 1 >= 0 && cells[s][start - 1].used, enters = end - 1 < N_PANES && cells[s][end - 1].used;
+    if (leaves) {
+        sl_session_pane_entry e = entry_of(s, start - 1), next;
+        int q = start;   /* the session's next pane in the window, now its oldest */
+        while (q < end - 1 && q < N_PANES && !cells[s][q].used) q++;
+        bool has_next = q < end - 1 && q < N_PANES;
+        if (has_next) next = entry_of(s, q);
+        sl_session_agg_begin(a, (uint64_t)s + 1, hint_for(mode, hints, s, rng));
+        sl_session_agg_leave(a, &e, has_next ? &next : NULL);
+        if (!together || !enters) sl_session_agg_end(a);
+    }
+    if (enters) {
+        sl_session_pane_entry e = entry_of(s, end - 1);
+        if (!together || !leaves) sl_session_agg_begin(a, (uint64_t)s + 1, hint_for(mode, hints, s, rng));
+        sl_session_agg_enter(a, &e);
+        sl_session_agg_end(a);
+    }
+}
+
 static void running_session_sums_equal_a_merge_of_the_window(void **state) {
-    for (unsigned seed = 1; seed <= 5 * HINT_MODES; seed++) {
+    for (unsigned seed = 1; seed <= 10 * HINT_MODES; seed++) {
         enum hint_mode mode = (enum hint_mode)(seed % HINT_MODES);
+        bool together = (seed / HINT_MODES) % 2;
         uint32_t hints[N_SESSIONS];
         for (int s = 0; s < N_SESSIONS; s++) hints[s] = UINT32_MAX;
         unsigned rng = seed;
-        make_cells(seed, (seed / HINT_MODES) % 2);
+        make_cells(seed, (seed / (2 * HINT_MODES)) % 2);
         sl_session_agg *a = sl_session_agg_new();
         for (int end = 1; end <= N_PANES + WINDOW; end++) {
             int start = end - WINDOW;
-            if (start - 1 >= 0)
-                for (int s = 0; s < N_SESSIONS; s++)
-                    if (cells[s][start - 1].used) {
-                        sl_session_pane_entry e = entry_of(s, start - 1), next;
-                        int q = start;   /* the session's next pane in the window, now its oldest */
-                        while (q < end - 1 && q < N_PANES && !cells[s][q].used) q++;
-                        bool has_next = q < end - 1 && q < N_PANES;
-                        if (has_next) next = entry_of(s, q);
-                        sl_session_agg_leave(a, (uint64_t)s + 1, hint_for(mode, hints, s, &rng), &e,
-                                             has_next ? &next : NULL);
-                    }
-            if (end - 1 < N_PANES)
-                for (int s = 0; s < N_SESSIONS; s++)
-                    if (cells[s][end - 1].used) {
-                        sl_session_pane_entry e = entry_of(s, end - 1);
-                        sl_session_agg_enter(a, (uint64_t)s + 1, hint_for(mode, hints, s, &rng), &e);
-                    }
+            for (int s = 0; s < N_SESSIONS; s++) slide_session(a, s, start, end, together, mode, hints, &rng);
             static sums got, want;
             memset(&got, 0, sizeof(got));
             sl_session_agg_foreach_page(a, take, &got);
