@@ -36,22 +36,25 @@ typedef enum sl_event_type {
 const char *sl_event_type_name(sl_event_type t);               /* "VIEW", … */
 bool sl_event_type_parse(const char *s, size_t len, sl_event_type *out);
 
-/* One clickstream event. */
+/* One clickstream event. What the session stage reads of every event comes
+ * first, in 72 bytes: it reads two cache lines of an event instead of all
+ * three, and with pipelined workers those lines come from the core that
+ * wrote the batch. */
 typedef struct sl_event {
     int64_t timestamp_ms;          /* event time, ms since the epoch */
+    /* Derived once when the event enters the engine (sl_event_derive), so no
+     * operator hashes the same string twice. */
+    uint64_t session_hash, page_hash, user_hash;
+    sl_str session_id;
+    sl_str page;
+    sl_event_type event_type;
     int64_t session_duration_ms;   /* ms since the session's first event */
     sl_str event_id;               /* UUID text */
     sl_str user_id;
-    sl_str session_id;
-    sl_str page;
     sl_str product_id;             /* null unless the event concerns a product */
     sl_str ip;
     sl_str user_agent;
     sl_str referrer;               /* nullable */
-    sl_event_type event_type;
-    /* Derived once when the event enters the engine (sl_event_derive), so no
-     * operator hashes the same string twice. */
-    uint64_t user_hash, session_hash, page_hash;
 } sl_event;
 
 void sl_event_derive(sl_event *ev);
