@@ -104,9 +104,6 @@ void *sl_batch_copy_record(sl_batch *b, const void *record) {
     case SL_BATCH_PAGE_STATS:
         ((sl_page_stats *)dst)->page = sl_batch_copy_str(b, ((sl_page_stats *)dst)->page);
         break;
-    case SL_BATCH_SESSION_PARTIALS:
-        ((sl_session_partial *)dst)->page = sl_batch_copy_str(b, ((sl_session_partial *)dst)->page);
-        break;
     case SL_BATCH_PAGE_EVENTS:
         ((sl_page_event *)dst)->page = sl_batch_copy_str(b, ((sl_page_event *)dst)->page);
         break;
@@ -127,6 +124,7 @@ void *sl_batch_copy_record(sl_batch *b, const void *record) {
         d->source = sl_batch_copy_str(b, d->source);
         break;
     }
+    case SL_BATCH_SESSION_PARTIALS:   /* no strings */
     case SL_BATCH_KIND_COUNT:
         break;
     }

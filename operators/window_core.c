@@ -54,14 +54,17 @@ static bool pane_known(const sl_window_core *c, int64_t pane) {
     return pane >= first && pane <= last && (last - first) / c->spec.pane == (int64_t)a->count - 1;
 }
 
-int64_t sl_window_core_add(sl_window_core *c, int64_t t, uint64_t page_hash, sl_str page) {
+int64_t sl_window_core_add(sl_window_core *c, int64_t t) {
     int64_t pane = sl_pane_of(&c->spec, t);
     if (!pane_known(c, pane) && sl_pane_set_add(&c->active, pane)) register_pane_timers(c, pane);
+    sl_window_refire_mark(&c->refire, &c->spec, t, c->watermark);
+    return pane;
+}
+
+void sl_window_core_name_page(sl_window_core *c, int64_t pane, uint64_t page_hash, sl_str page) {
     /* Needed until the pane's last window closes; pane + size is that
      * window's end or up to a slide later (spares a division per event). */
     sl_page_dict_add(c->dict, page_hash, page, pane + c->spec.size);
-    sl_window_refire_mark(&c->refire, &c->spec, t, c->watermark);
-    return pane;
 }
 
 void sl_window_core_advance(sl_window_core *c, int64_t wm, sl_window_fire_fn fire, sl_window_drop_pane_fn drop,

@@ -34,9 +34,11 @@ typedef void (*sl_window_drop_pane_fn)(void *op, int64_t pane);
 sl_err sl_window_core_init(sl_window_core *c, const sl_conf *conf, char *errstr, size_t errstr_size);
 void sl_window_core_free(sl_window_core *c);
 
-/* An accepted event at t on page: remember the page, register the window
- * ends of a new pane, mark already-fired windows for a re-fire. Returns the pane. */
-int64_t sl_window_core_add(sl_window_core *c, int64_t t, uint64_t page_hash, sl_str page);
+/* An accepted event at t: register the window ends of a new pane, mark
+ * already-fired windows for a re-fire. Returns the pane. */
+int64_t sl_window_core_add(sl_window_core *c, int64_t t);
+/* Keep page's name for as long as a window holding `pane` is open. */
+void sl_window_core_name_page(sl_window_core *c, int64_t pane, uint64_t page_hash, sl_str page);
 
 /* Re-fire what is marked, fire every window ending at or before wm (in
  * order), then drop the panes no open window needs. */

@@ -117,7 +117,8 @@ static sl_err pm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t er
 }
 
 static void add_event(page_metrics *m, const sl_page_event *ev) {
-    int64_t pane = sl_window_core_add(&m->core, ev->timestamp_ms, ev->page_hash, ev->page);
+    int64_t pane = sl_window_core_add(&m->core, ev->timestamp_ms);
+    sl_window_core_name_page(&m->core, pane, ev->page_hash, ev->page);
     sl_page_records *r = sl_state_get(m->pages, ev->page_hash, &ev->page_hash, sizeof(ev->page_hash), 0, true);
     sl_page_record *p = sl_page_records_get(r, pane);
     if (ev->event_type < N_COUNTED_TYPES) p->counts[ev->event_type]++;
@@ -125,8 +126,8 @@ static void add_event(page_metrics *m, const sl_page_event *ev) {
     sl_state_mark_dirty(m->pages);
 }
 
+/* The partial's page is named already: see sl_session_partial. */
 static void add_partial(page_metrics *m, const sl_session_partial *in) {
-    sl_page_dict_add(m->core.dict, in->page_hash, in->page, in->window_end);
     sl_pane_set_add(&m->partial_windows, in->window_start);
     page_partials *p = sl_state_get(m->partials, in->page_hash, &in->page_hash, sizeof(in->page_hash),
                                     in->window_start, true);

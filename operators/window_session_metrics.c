@@ -98,9 +98,11 @@ typedef struct session_metrics {
     sl_metric_handle *fired;     /* sluice_window_firings_total */
 } session_metrics;
 
-/* Is page a ordered before page b (tie-break of the entry page)? */
-static bool page_before(session_metrics *m, uint64_t a, uint64_t b) {
-    return sl_str_cmp(sl_page_dict_get(m->core.dict, a), sl_page_dict_get(m->core.dict, b)) < 0;
+/* Is page a ordered before entry page b (the tie-break of entry pages)?
+ * The stage names only its records' entry pages (see add_event): the
+ * partials it emits name pages by hash. */
+static bool name_before(session_metrics *m, sl_str a, uint64_t b) {
+    return sl_str_cmp(a, sl_page_dict_get(m->core.dict, b)) < 0;
 }
 
 static bool incremental(const session_metrics *m) { return m->core.spec.allowed_lateness == 0; }
@@ -127,15 +129,16 @@ static sl_err sm_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t er
 /* ---- events ---- */
 
 static void add_event(session_metrics *m, const sl_event *ev) {
-    int64_t pane = sl_window_core_add(&m->core, ev->timestamp_ms, ev->page_hash, ev->page);
+    int64_t pane = sl_window_core_add(&m->core, ev->timestamp_ms);
     sl_session_records *s =
         sl_state_get(m->sessions, ev->session_hash, ev->session_id.ptr, ev->session_id.len, 0, true);
     uint32_t i = sl_session_records_find_or_add(s, pane);
     sl_session_record *r = &s->records[i];
     if (ev->timestamp_ms < r->min_ts ||
-        (ev->timestamp_ms == r->min_ts && page_before(m, ev->page_hash, r->entry_page))) {
+        (ev->timestamp_ms == r->min_ts && name_before(m, ev->page, r->entry_page))) {
         r->min_ts = ev->timestamp_ms;
         r->entry_page = ev->page_hash;
+        sl_window_core_name_page(&m->core, pane, ev->page_hash, ev->page);
     }
     if (ev->timestamp_ms > r->max_ts) r->max_ts = ev->timestamp_ms;
     r->events++;
@@ -257,7 +260,8 @@ static int visit_merge(const void *key, size_t key_len, uint64_t key_hash, void 
         const sl_session_record *r = &s->records[i];
         if (r->pane < m->firing_start || r->pane >= m->firing_end) continue;
         session_acc *a = acc_for(m, key_hash);
-        if (r->min_ts < a->min_ts || (r->min_ts == a->min_ts && page_before(m, r->entry_page, a->entry_page))) {
+        if (r->min_ts < a->min_ts ||
+            (r->min_ts == a->min_ts && name_before(m, sl_page_dict_get(m->core.dict, r->entry_page), a->entry_page))) {
             a->min_ts = r->min_ts;
             a->entry_page = r->entry_page;
         }
@@ -287,7 +291,6 @@ static void emit_partial(session_metrics *m, sl_emitter *out, const sl_session_p
     rec->window_start = end - m->core.spec.size;
     rec->window_end = end;
     rec->from_subtask = m->ctx->subtask;
-    rec->page = sl_batch_copy_str(b, sl_page_dict_get(m->core.dict, rec->page_hash));
 }
 
 /* Merge every pane of the window [end - size, end) per session. */
