@@ -84,11 +84,9 @@ typedef struct sl_page_stats {
 
 /* Session metrics of one (window, page) contributed by one upstream subtask.
  * A re-fired window sends a new partial that replaces the earlier one from
- * the same subtask. */
-/* One page's session sums for one window from one session subtask. It
- * names the page by hash only: the page stage knows the name from the
- * page's events, which reached it, over the same channel, before any
- * partial could count them. */
+ * the same subtask. It names the page by hash only: the page stage knows the
+ * name from the page's events, which reached it, over the same channel,
+ * before any partial could count them. */
 typedef struct sl_session_partial {
     int64_t window_start, window_end;
     uint64_t page_hash;

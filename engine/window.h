@@ -47,6 +47,10 @@ static inline int64_t sl_window_first_start(const sl_window_spec *w, int64_t t) 
 static inline bool sl_window_closed(const sl_window_spec *w, int64_t end, int64_t watermark) {
     return end + w->allowed_lateness <= watermark;
 }
+/* Every window ending at or before this is closed (INT64_MIN: none yet). */
+static inline int64_t sl_window_closed_upto(const sl_window_spec *w, int64_t watermark) {
+    return watermark > INT64_MIN + w->allowed_lateness ? watermark - w->allowed_lateness : INT64_MIN;
+}
 
 /* ---- session windows ---- */
 

@@ -104,7 +104,7 @@ sl_str sl_page_dict_get(const sl_page_dict *d, uint64_t hash) {
  * quiet). The table shrinks with the pages (at most a quarter full after a
  * pass, not below MIN_CAP). */
 void sl_page_dict_forget(sl_page_dict *d, int64_t closed_upto) {
-    if (closed_upto < d->earliest) return;
+    if (closed_upto == INT64_MIN || closed_upto < d->earliest) return;   /* INT64_MIN: nothing closed yet */
     if (d->count < 2 * (d->kept > MIN_CAP / 2 ? d->kept : MIN_CAP / 2) && closed_upto < d->latest) return;
     uint32_t kept = 0;
     for (uint32_t i = 0; i < d->cap; i++) kept += d->slots[i].name && d->slots[i].until > closed_upto;

@@ -30,6 +30,7 @@ void sl_page_dict_add(sl_page_dict *d, uint64_t hash, sl_str page, int64_t until
 /* The page for hash; an empty string when unknown. */
 sl_str sl_page_dict_get(const sl_page_dict *d, uint64_t hash);
 /* Forget the pages needed only until window ends at or before `closed_upto`
+ * (INT64_MIN, from sl_window_closed_upto: no window is closed yet)
  * -- when a pass over the table pays: once the pages have doubled since the
  * last pass, or when every page can go (see the .c). Cheap when none is due. */
 void sl_page_dict_forget(sl_page_dict *d, int64_t closed_upto);

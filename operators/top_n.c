@@ -269,8 +269,7 @@ static void drop_expired(top_n *t) {
 /* Forget the names of the pages of windows dropped -- but those of the
  * ranking the gauges have yet to show, which point at the names. */
 static void forget_pages(top_n *t) {
-    if (t->watermark <= INT64_MIN + t->spec.allowed_lateness) return;
-    int64_t closed_upto = t->watermark - t->spec.allowed_lateness;
+    int64_t closed_upto = sl_window_closed_upto(&t->spec, t->watermark);
     int64_t shown_until = page_needed_until(t, t->shown_end);
     if (t->gauges_stale && closed_upto >= shown_until) closed_upto = shown_until - 1;
     sl_page_dict_forget(t->dict, closed_upto);

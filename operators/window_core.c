@@ -82,7 +82,7 @@ void sl_window_core_advance(sl_window_core *c, int64_t wm, sl_window_fire_fn fir
            sl_window_closed(&c->spec, sl_window_last_start(&c->spec, c->active.starts[n]) + c->spec.size, wm))
         drop(op, c->active.starts[n++]);
     sl_pane_set_drop_first(&c->active, n);
-    if (wm > INT64_MIN + c->spec.allowed_lateness) sl_page_dict_forget(c->dict, wm - c->spec.allowed_lateness);
+    sl_page_dict_forget(c->dict, sl_window_closed_upto(&c->spec, wm));
 }
 
 void sl_window_core_snapshot(const sl_window_core *c, sl_buf *out) {

@@ -285,8 +285,7 @@ static sl_session_partial *partial_for(session_metrics *m, uint64_t page) {
 }
 
 static void emit_partial(session_metrics *m, sl_emitter *out, const sl_session_partial *p, int64_t end) {
-    sl_batch *b;
-    sl_session_partial *rec = sl_emit(out, SL_BATCH_SESSION_PARTIALS, &b);
+    sl_session_partial *rec = sl_emit(out, SL_BATCH_SESSION_PARTIALS, NULL);
     *rec = *p;
     rec->window_start = end - m->core.spec.size;
     rec->window_end = end;
