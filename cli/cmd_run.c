@@ -153,6 +153,10 @@ static int parse(int argc, char **argv, sl_conf *conf, const char **jobfile, boo
     }
     if (rc < 0) sl_conf_merge(conf, overrides);
     sl_conf_destroy(overrides);
+    if (rc < 0 && sl_conf_check_ranges(conf, errstr, sizeof(errstr)) != SL_OK) {
+        fprintf(stderr, "sluice run: %s: %s\n", *jobfile, errstr);
+        rc = SL_EXIT_USAGE;
+    }
     return rc;
 }
 

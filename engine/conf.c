@@ -6,6 +6,9 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "engine/keygroup.h"
+#include "engine/record.h"
+
 /* Every configuration key sluice understands. A key ending in '.' declares a
  * pass-through prefix (its values go to a library unchanged). */
 static const struct {
@@ -88,6 +91,39 @@ static const struct {
     {"avro.ssl_verify", "true", "Verify the Schema Registry's TLS certificate and host name."},
 };
 #define N_KEYS (sizeof(KEYS) / sizeof(KEYS[0]))
+
+/* The whole numbers sl_conf_get_int accepts for a key. Event times and
+ * spans of time are bounded so that the engine's arithmetic on them (a
+ * window's end plus its allowed lateness, the wall clock plus an interval)
+ * cannot overflow, whatever a job file gives. */
+#define SPAN 0, SL_SPAN_MAX_MS
+#define EVENT_TIME SL_EVENT_TIME_MIN_MS, SL_EVENT_TIME_MAX_MS
+static const struct {
+    const char *name;
+    int64_t min, max;
+} RANGES[] = {
+    {"workers", 0, SL_MAX_KEY_GROUPS},
+    {"source.max_future_ms", SPAN},
+    {"source.min_timestamp_ms", EVENT_TIME},
+    {"generator.out_of_order_ms", SPAN},
+    {"generator.start_ms", EVENT_TIME},
+    {"watermark.out_of_orderness_ms", SPAN},
+    {"watermark.idle_timeout_ms", SPAN},
+    {"watermark.alignment_max_drift_ms", SPAN},
+    {"window.size_ms", 1, SL_SPAN_MAX_MS},
+    {"window.slide_ms", 1, SL_SPAN_MAX_MS},
+    {"window.gap_ms", 1, SL_SPAN_MAX_MS},
+    {"window.allowed_lateness_ms", SPAN},
+    {"topn.n", 1, SL_TOP_PAGES_MAX},
+    {"checkpoint.interval_ms", SPAN},
+    {"checkpoint.lock_wait_ms", -1, SL_SPAN_MAX_MS},
+};
+
+static int range_index(const char *name) {
+    for (size_t i = 0; i < sizeof(RANGES) / sizeof(RANGES[0]); i++)
+        if (!strcmp(RANGES[i].name, name)) return (int)i;
+    return -1;
+}
 
 typedef struct conf_entry {
     char *name, *value;
@@ -194,7 +230,22 @@ sl_err sl_conf_get_int(const sl_conf *conf, const char *name, int64_t *out,
     if (errno || end == v || *end)
         return sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size,
                        "%s: '%s' is not a whole number", name, v);
+    int r = range_index(name);
+    if (r >= 0 && (x < RANGES[r].min || x > RANGES[r].max))
+        return sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size, "%s: %lld is outside %lld..%lld%s", name, x,
+                       (long long)RANGES[r].min, (long long)RANGES[r].max,
+                       RANGES[r].max == SL_SPAN_MAX_MS ? " (ms, at most 100 years)"
+                       : RANGES[r].max == SL_EVENT_TIME_MAX_MS ? " (ms since the epoch, years 1 to 9999)" : "");
     *out = x;
+    return SL_OK;
+}
+
+sl_err sl_conf_check_ranges(const sl_conf *conf, char *errstr, size_t errstr_size) {
+    int64_t v;
+    for (size_t i = 0; i < sizeof(RANGES) / sizeof(RANGES[0]); i++) {
+        sl_err err = sl_conf_get_int(conf, RANGES[i].name, &v, errstr, errstr_size);
+        if (err) return err;
+    }
     return SL_OK;
 }
 
@@ -237,6 +288,8 @@ void sl_conf_describe(FILE *out) {
         snprintf(shown, sizeof(shown), "%s%s", KEYS[i].name, KEYS[i].name[n - 1] == '.' ? "*" : "");
         fprintf(out, "  %-32s %s", shown, KEYS[i].description);
         if (KEYS[i].default_value) fprintf(out, " [default: %s]", KEYS[i].default_value);
+        int r = range_index(KEYS[i].name);
+        if (r >= 0) fprintf(out, " [range: %lld..%lld]", (long long)RANGES[r].min, (long long)RANGES[r].max);
         fputc('\n', out);
     }
 }

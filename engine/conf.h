@@ -16,6 +16,10 @@
 
 typedef struct sl_conf sl_conf;
 
+/* The longest span of time a key may give (window sizes, lateness,
+ * intervals, timeouts): 100 years of 365.25 days, in ms. */
+#define SL_SPAN_MAX_MS 3155760000000LL
+
 sl_conf *sl_conf_new(void);
 sl_conf *sl_conf_dup(const sl_conf *conf);
 void sl_conf_destroy(sl_conf *conf);
@@ -36,9 +40,15 @@ sl_err sl_conf_load_yaml(sl_conf *conf, const char *path, char *errstr, size_t e
 const char *sl_conf_get(const sl_conf *conf, const char *name);
 bool sl_conf_is_set(const sl_conf *conf, const char *name);
 
-/* Typed getters: they validate and report "key: 'value' is not a …". */
+/* Typed getters: they validate and report "key: 'value' is not a …";
+ * sl_conf_get_int also holds a key to the range conf.c declares for it
+ * ("window.size_ms: 0 is outside 1..3155760000000"). */
 sl_err sl_conf_get_int(const sl_conf *conf, const char *name, int64_t *out,
                        char *errstr, size_t errstr_size);
+/* Every key with a declared range, read as sl_conf_get_int reads it: for a
+ * command to refuse a job before it starts rather than when an operator
+ * first reads the key. */
+sl_err sl_conf_check_ranges(const sl_conf *conf, char *errstr, size_t errstr_size);
 sl_err sl_conf_get_double(const sl_conf *conf, const char *name, double *out,
                           char *errstr, size_t errstr_size);
 sl_err sl_conf_get_bool(const sl_conf *conf, const char *name, bool *out,

@@ -36,6 +36,13 @@ typedef enum sl_event_type {
 const char *sl_event_type_name(sl_event_type t);               /* "VIEW", … */
 bool sl_event_type_parse(const char *s, size_t len, sl_event_type *out);
 
+/* The event times the engine accepts: years 1 to 9999 (UTC). Sources
+ * reject events outside the configured limits, which lie inside these
+ * (conf.c); with spans of time bounded too (SL_SPAN_MAX_MS), a window's end
+ * plus its lateness or a watermark minus its bound never overflows. */
+#define SL_EVENT_TIME_MIN_MS (-62135596800000LL)   /* 0001-01-01T00:00:00Z */
+#define SL_EVENT_TIME_MAX_MS 253402300799999LL     /* 9999-12-31T23:59:59.999Z */
+
 /* One clickstream event. What the session stage reads of every event comes
  * first, in 72 bytes: it reads two cache lines of an event instead of all
  * three, and with pipelined workers those lines come from the core that
@@ -103,6 +110,11 @@ typedef struct sl_top_entry {
     uint32_t rank;                 /* 1-based */
     bool trending;
 } sl_top_entry;
+
+/* The most pages a Top-N record may rank (topn.n): a record of 10,000
+ * pages is about 600 kB of JSON, within one Kafka message of the default
+ * 1 MB. */
+#define SL_TOP_PAGES_MAX 10000
 
 /* The Top-N pages of one window. */
 typedef struct sl_top_pages {

@@ -49,9 +49,6 @@ sl_job *sl_job_new(const sl_conf *conf, char *errstr, size_t errstr_size) {
     }
     int64_t workers;
     sl_err err = sl_conf_get_int(conf, "workers", &workers, errstr, errstr_size);
-    if (!err && (workers < 0 || workers > SL_MAX_KEY_GROUPS))
-        err = sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size, "workers: %lld is outside 0..%d (0: as many as the parallelism)",
-                      (long long)workers, SL_MAX_KEY_GROUPS);
     if (err) {
         free(job);
         return NULL;

@@ -14,6 +14,7 @@ void sl_timers_register(sl_timers *t, int64_t time) {
     if (t->count == t->cap) {
         t->cap = t->cap ? t->cap * 2 : 64;
         t->heap = realloc(t->heap, t->cap * sizeof(int64_t));
+        if (!t->heap) abort();
     }
     uint32_t i = t->count++;
     while (i > 0 && t->heap[(i - 1) / 2] > time) {

@@ -29,17 +29,20 @@ sl_err sl_window_spec_load(sl_window_spec *w, const sl_conf *conf, char *errstr,
     if ((err = sl_conf_get_int(conf, "window.allowed_lateness_ms", &w->allowed_lateness, errstr, errstr_size)))
         return err;
     if (w->type == SL_WINDOW_TUMBLING) w->slide = w->size;
-    if (w->size <= 0 || w->slide <= 0 || w->gap <= 0)
-        return sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size,
-                       "window sizes must be positive (size_ms=%lld, slide_ms=%lld, gap_ms=%lld)",
-                       (long long)w->size, (long long)w->slide, (long long)w->gap);
     if (w->slide > w->size)
         return sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size,
                        "window.slide_ms (%lld) is larger than window.size_ms (%lld): events between windows "
                        "would belong to none",
                        (long long)w->slide, (long long)w->size);
-    if (w->allowed_lateness < 0)
-        return sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size, "window.allowed_lateness_ms must be ≥ 0");
+    /* Every event counts in size/slide windows, each with its own timer and
+     * result: past this bound a job is a misconfiguration that would spend
+     * minutes and gigabytes on its first event. */
+    if ((w->size + w->slide - 1) / w->slide > SL_WINDOW_MAX_OVERLAP)
+        return sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size,
+                       "window.size_ms / window.slide_ms = %lld / %lld puts each event in %lld windows, more than "
+                       "%d: give a longer slide or a shorter window",
+                       (long long)w->size, (long long)w->slide, (long long)((w->size + w->slide - 1) / w->slide),
+                       SL_WINDOW_MAX_OVERLAP);
     w->pane = gcd(w->size, w->slide);
     return SL_OK;
 }

@@ -26,7 +26,12 @@ typedef struct sl_window_spec {
     int64_t allowed_lateness;
 } sl_window_spec;
 
-/* Read window.* keys; rejects non-positive sizes and slide > size. */
+/* The most windows one event may belong to (window.size_ms / slide_ms): a
+ * day sliding by the second is 86,400. */
+#define SL_WINDOW_MAX_OVERLAP 100000
+
+/* Read window.* keys (conf.c holds each to its range); rejects slide > size
+ * and more than SL_WINDOW_MAX_OVERLAP windows per event. */
 sl_err sl_window_spec_load(sl_window_spec *w, const sl_conf *conf, char *errstr, size_t errstr_size);
 
 /* floor(a / b) for b > 0, also for negative a. */

@@ -62,7 +62,6 @@ static sl_err tn_init(sl_operator_ctx *ctx, void **self, char *errstr, size_t er
     sl_err err = sl_window_spec_load(&t->spec, ctx->conf, errstr, errstr_size);
     if (!err) err = sl_conf_get_int(ctx->conf, "topn.n", &t->n, errstr, errstr_size);
     if (!err) err = sl_conf_get_double(ctx->conf, "topn.trending_factor", &t->trending_factor, errstr, errstr_size);
-    if (!err && t->n < 1) err = sl_errf(SL_ERR_INVALID_ARG, errstr, errstr_size, "topn.n must be at least 1");
     if (err) {
         free(t);
         return err;

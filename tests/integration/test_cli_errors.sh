@@ -44,6 +44,15 @@ expect 2 "is not of the form key=value" run "$job" --set novalue
 expect 2 "unknown source 'carrier-pigeon'" run "$job" --set source.type=carrier-pigeon
 expect 2 "defined over sliding or tumbling windows" run "$job" --set window.type=session
 expect 2 "larger than window.size_ms" run "$work/slide.yaml" --http-port 0
+# Numbers the engine's time arithmetic cannot hold, refused before the job
+# starts (a lateness of INT64_MAX overflowed a window's end; 9e18 ms crashed
+# the timer heap; a key read by an operator used to fail the running job, exit 1).
+expect 2 "window.allowed_lateness_ms: 9223372036854775807 is outside 0..3155760000000" run "$job" \
+    --set window.allowed_lateness_ms=9223372036854775807 --http-port 0
+expect 2 "window.size_ms: 9000000000000000000 is outside" run "$job" --set window.size_ms=9000000000000000000 --http-port 0
+expect 2 "puts each event in 3155760 windows, more than 100000" run "$job" --set window.size_ms=31557600000 --http-port 0
+expect 2 "topn.n: 4294967296 is outside 1..10000" run "$job" --set topn.n=4294967296 --http-port 0
+expect 2 "checkpoint.interval_ms: -1 is outside" run "$job" --checkpoint-interval -1 --http-port 0
 expect 0 "Usage: sluice gen" gen --help
 expect 2 "" gen --events notanumber
 expect 0 "Usage: sluice verify" verify --help

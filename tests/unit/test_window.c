@@ -50,6 +50,20 @@ static void spec_from_configuration(void **state) {
     assert_int_equal(sl_window_spec_load(&w, c, err, sizeof(err)), SL_ERR_INVALID_ARG);
     sl_conf_set(c, "window.type", "hopping", err, sizeof(err));
     assert_int_equal(sl_window_spec_load(&w, c, err, sizeof(err)), SL_ERR_INVALID_ARG);
+    /* A day sliding by the second is allowed; a year by 10 s would put each
+     * event in 3 million windows (it used to register a timer for each, and
+     * 9e18 ms crashed the timer heap). */
+    sl_conf_set(c, "window.type", "sliding", err, sizeof(err));
+    sl_conf_set(c, "window.size_ms", "86400000", err, sizeof(err));
+    sl_conf_set(c, "window.slide_ms", "1000", err, sizeof(err));
+    assert_int_equal(sl_window_spec_load(&w, c, err, sizeof(err)), SL_OK);
+    sl_conf_set(c, "window.size_ms", "31557600000", err, sizeof(err));
+    sl_conf_set(c, "window.slide_ms", "10000", err, sizeof(err));
+    assert_int_equal(sl_window_spec_load(&w, c, err, sizeof(err)), SL_ERR_INVALID_ARG);
+    assert_non_null(strstr(err, "puts each event in 3155760 windows, more than 100000"));
+    sl_conf_set(c, "window.size_ms", "9000000000000000000", err, sizeof(err));
+    assert_int_equal(sl_window_spec_load(&w, c, err, sizeof(err)), SL_ERR_INVALID_ARG);
+    assert_non_null(strstr(err, "window.size_ms: 9000000000000000000 is outside"));
     sl_conf_destroy(c);
 }
 
