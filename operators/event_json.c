@@ -135,6 +135,10 @@ sl_err sl_event_validate(const sl_event *ev, const sl_event_limits *lim, char *r
         return sl_errf(SL_ERR_PARSE, reason, reason_size, "timestamp %" PRId64 " is before the minimum %" PRId64 " (%s)",
                        ev->timestamp_ms, lim->min_timestamp_ms, date);
     }
+    if (ev->timestamp_ms > SL_EVENT_TIME_MAX_MS)   /* only a limit of max_future_ms lets one this far through */
+        return sl_errf(SL_ERR_PARSE, reason, reason_size,
+                       "timestamp %" PRId64 " is past the year 9999, the last the engine's windows can hold",
+                       ev->timestamp_ms);
     int64_t now = lim->now_ms ? lim->now_ms : wall_clock_ms();
     if (ev->timestamp_ms > now && ev->timestamp_ms - now > lim->max_future_ms)
         return sl_errf(SL_ERR_PARSE, reason, reason_size,

@@ -156,17 +156,40 @@ static sl_err assign(exchange_source *s, char *errstr, size_t errstr_size) {
     return SL_OK;
 }
 
-/* Put one exchange record into out or dead; false when its batch is full. */
+/* Is p a partition of the source topic? A record may name one the topic
+ * gained after the start (the table grows to it), or be damaged: a
+ * partition the topic does not have must not join the table, where it
+ * would hold the watermark back for good. -1: the topic's metadata could
+ * not be read (the record waits for the next poll). */
+static int source_has_partition(exchange_source *s, int32_t p) {
+    if (p < s->n_parts) return 1;
+    int32_t count;
+    if (sl_kafka_topic_partition_count(s->consumer, s->source_topic, EXCHANGE_QUERY_MS, &count)) return -1;
+    if (count > s->n_parts) part_of(s, count - 1);
+    return p < s->n_parts;
+}
+
+/* A record that is not one of ours goes to the dead letters whole; false when their batch is full. */
+static bool refuse(exchange_source *s, const rd_kafka_message_t *m, sl_batch *dead, const char *reason, int64_t now) {
+    if (!dead || sl_batch_full(dead)) return false;
+    sl_dead_letter d = {.payload = {m->payload ? m->payload : "", (uint32_t)m->len}, .reason = sl_str_c(reason),
+                        .source = sl_str_c(s->topic), .partition = m->partition, .offset = m->offset, .time_ms = now};
+    sl_batch_copy_record(dead, &d);
+    return true;
+}
+
+/* Put one exchange record into out or dead; false when it must wait (its batch is full). */
 static bool place(exchange_source *s, const rd_kafka_message_t *m, sl_batch *out, sl_batch *dead, int64_t now) {
     sl_exchange_record rec;
     char reason[256];
-    if (sl_exchange_decode(m->payload ? m->payload : "", m->len, &rec, reason, sizeof(reason)) != SL_OK) {
-        if (!dead || sl_batch_full(dead)) return false;
-        sl_dead_letter d = {.payload = {m->payload ? m->payload : "", (uint32_t)m->len}, .reason = sl_str_c(reason),
-                            .source = sl_str_c(s->topic), .partition = m->partition, .offset = m->offset,
-                            .time_ms = now};
-        sl_batch_copy_record(dead, &d);
-        return true;
+    if (sl_exchange_decode(m->payload ? m->payload : "", m->len, &rec, reason, sizeof(reason)) != SL_OK)
+        return refuse(s, m, dead, reason, now);
+    int known = source_has_partition(s, rec.partition);
+    if (known < 0) return false;
+    if (!known) {
+        snprintf(reason, sizeof(reason), "exchange record: source partition %d, but %s has %d partitions",
+                 (int)rec.partition, s->source_topic, (int)s->n_parts);
+        return refuse(s, m, dead, reason, now);
     }
     source_partition *p = part_of(s, rec.partition);
     if (rec.kind == SL_EXCHANGE_END || rec.kind == SL_EXCHANGE_IDLE) {

@@ -44,6 +44,23 @@ else
         fail "topics create --job-id: $(cat "$work/topics.err")"
 fi
 
+# Two records no ingest wrote wait in the exchange topic: one names a source
+# partition clickstream-events does not have (the table of source partitions
+# used to grow to it, and hold the watermark back), one an event in the
+# year 292 million (its windows' ends overflowed). Both must become dead
+# letters that say why, and the results stay exact.
+python3 - "$work" <<'PY'
+import struct, sys
+def event(partition, offset, timestamp):
+    strings = b"".join(struct.pack("<I", len(s)) + s for s in
+                       (b"e-x", b"user-x", b"s-x", b"/x", b"p-x", b"10.0.0.1", b"curl", b"r"))
+    return (bytes([0xE5, 1, 1]) + struct.pack("<iqqqB", partition, offset, timestamp, 0, 0) + strings)
+open(sys.argv[1] + "/far-partition.bin", "wb").write(event(1000000, 5, 1767225600000))
+open(sys.argv[1] + "/far-future.bin", "wb").write(event(0, 999999, 9223372036854775000))
+PY
+timeout 20 kcat -P -b "$brokers" -t clickstream-exchange -p 0 "$work/far-partition.bin" "$work/far-future.bin" ||
+    fail "kcat could not write to clickstream-exchange"
+
 echo "== 1. two processes to the end" >&2
 scale_out a1; a=$last_pid
 wait_for_log "$work/a1.log" "aggregating" 20
@@ -57,6 +74,13 @@ for n in a1 b1; do
 done
 echo "forwarded: a $(ingested "$work/a1.log"), b $(ingested "$work/b1.log") of $events" >&2
 check_exact
+timeout 20 kcat -C -b "$brokers" -t clickstream-events.dlq -o beginning -e -q >"$work/dlq.jsonl" ||
+    fail "kcat could not read clickstream-events.dlq"
+for reason in "source partition 1000000, but clickstream-events has 6 partitions" \
+    "timestamp 9223372036854775000 is past the year 9999"; do
+    grep -F "\"source\":\"clickstream-exchange\"" "$work/dlq.jsonl" | grep -qF "$reason" ||
+        fail "no dead letter says '$reason': $(cut -c1-300 "$work/dlq.jsonl")"
+done
 
 # takeover PART SIGNAL: on a fresh cluster with the same events, process a
 # aggregates and b joins (both throttled, so the run lasts); once the group

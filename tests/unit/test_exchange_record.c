@@ -101,6 +101,28 @@ static void foreign_or_damaged_records_name_the_problem(void **state) {
     sl_exchange_encode_event(&buf, 1, 10, &in);
     assert_int_equal(sl_exchange_decode(buf.data, buf.len, &rec, reason, sizeof(reason)), SL_ERR_PARSE);
 
+    /* Fields the forwarding process validated: out of bounds, the record was
+     * damaged, and an event with them would overflow window arithmetic. */
+    const struct {
+        int64_t timestamp_ms, session_duration_ms;
+        const char *user_id, *expect;
+    } invalid[] = {
+        {INT64_MAX, 0, "u", "past the year 9999"},
+        {INT64_MIN, 0, "u", "before the minimum -62135596800000"},
+        {1767225600123, -5, "u", "session_duration -5 is negative"},
+        {1767225600123, 0, "", "field 'user_id' is empty"},
+    };
+    for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
+        in = sample_event();
+        in.timestamp_ms = invalid[i].timestamp_ms;
+        in.session_duration_ms = invalid[i].session_duration_ms;
+        in.user_id = sl_str_c(invalid[i].user_id);
+        sl_exchange_encode_event(&buf, 1, 10, &in);
+        assert_int_equal(sl_exchange_decode(buf.data, buf.len, &rec, reason, sizeof(reason)), SL_ERR_PARSE);
+        if (!strstr(reason, invalid[i].expect) || strncmp(reason, "exchange record: ", 17))
+            fail_msg("case %zu: '%s'", i, reason);
+    }
+
     in = sample_event();
     sl_exchange_encode_event(&buf, -1, 10, &in);
     assert_int_equal(sl_exchange_decode(buf.data, buf.len, &rec, reason, sizeof(reason)), SL_ERR_PARSE);
