@@ -2,7 +2,8 @@
 # The libFuzzer targets build (clang, SLUICE_FUZZ=ON, in their own build
 # directory) and each runs briefly from its corpus in tests/fuzz/corpus/
 # without a crash, an ASan/UBSan report or a broken decoder property (see
-# tests/fuzz/fuzz_decode.h). Long runs: docs/fuzzing.md.
+# tests/fuzz/fuzz_decode.h). Every tests/fuzz/fuzz_*.c is a target and runs
+# here. Long runs: docs/fuzzing.md.
 # SLUICE_FUZZ_SECONDS: seconds per target (default 7).
 set -euo pipefail
 : "${SLUICE_SOURCE_DIR:?}"
@@ -12,8 +13,10 @@ dir=${SLUICE_BUILD_DIR:-/tmp}/fuzz-build
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+targets=$(cd "$SLUICE_SOURCE_DIR/tests/fuzz" && ls fuzz_*.c | sed 's/\.c$//')
+
 cmake -S "$SLUICE_SOURCE_DIR" -B "$dir" -DCMAKE_C_COMPILER=clang -DSLUICE_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
-cmake --build "$dir" -j2 --target fuzz_event_json fuzz_event_avro fuzz_job_file >"$work/build.log" 2>&1 ||
+cmake --build "$dir" -j2 --target $targets >"$work/build.log" 2>&1 ||
     { tail -30 "$work/build.log" >&2; echo "FAIL: building the fuzz targets failed" >&2; exit 1; }
 
 # Leak checking is on for every target, with tests/fuzz/lsan.supp (avro-c keeps
@@ -22,7 +25,7 @@ cmake --build "$dir" -j2 --target fuzz_event_json fuzz_event_avro fuzz_job_file 
 # sluice's frames.
 asan=detect_leaks=1:fast_unwind_on_malloc=0
 lsan=suppressions=$SLUICE_SOURCE_DIR/tests/fuzz/lsan.supp
-for target in fuzz_event_json fuzz_event_avro fuzz_job_file; do
+for target in $targets; do
     mkdir "$work/$target"
     ( cd "$work" && ASAN_OPTIONS=$asan LSAN_OPTIONS=$lsan "$dir/tests/fuzz/$target" -max_total_time="$secs" -max_len=4096 \
         -timeout=10 -rss_limit_mb=1024 "$work/$target" "$SLUICE_SOURCE_DIR/tests/fuzz/corpus/$target" \
