@@ -2,13 +2,17 @@
 #include "engine/doorbell.h"
 
 
-void sl_doorbell_init(sl_doorbell *d) {
-    pthread_mutex_init(&d->lock, NULL);
+void sl_cond_init_monotonic(pthread_cond_t *cond) {
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&d->cond, &attr);
+    pthread_cond_init(cond, &attr);
     pthread_condattr_destroy(&attr);
+}
+
+void sl_doorbell_init(sl_doorbell *d) {
+    pthread_mutex_init(&d->lock, NULL);
+    sl_cond_init_monotonic(&d->cond);
     atomic_init(&d->rings, 0);
     atomic_init(&d->sleeping, 0);
 }

@@ -34,6 +34,10 @@ uint64_t sl_doorbell_rings(sl_doorbell *d);
 /* Sleep until the doorbell rings after `seen` was read, or timeout_us passes. */
 void sl_doorbell_wait(sl_doorbell *d, uint64_t seen, int64_t timeout_us);
 
+/* A condition variable whose timed waits read CLOCK_MONOTONIC (deadlines
+ * from sl_deadline_after), so a wall-clock step does not stretch them. */
+void sl_cond_init_monotonic(pthread_cond_t *cond);
+
 /* `us` microseconds from now on `clock`: the absolute time a timed wait takes. */
 void sl_deadline_after(struct timespec *deadline, clockid_t clock, int64_t us);
 

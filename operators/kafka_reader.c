@@ -12,6 +12,7 @@
 #include "engine/log.h"
 #include "engine/metrics.h"
 #include "engine/watermark.h"
+#include "operators/kafka_close.h"
 #include "operators/kafka_conf.h"
 #include "operators/kafka_handover.h"
 #include "operators/kafka_metadata.h"
@@ -19,6 +20,7 @@
 
 #define READER_POLL_MS 50           /* longest a poll blocks when nothing arrives (own thread) */
 #define READER_QUERY_MS 10000       /* broker queries made while (re)assigning */
+#define READER_CLOSE_MS 10000       /* longest a reader waits for its consumer to leave the group */
 #define SNAPSHOT_VERSION 1
 
 typedef enum { START_EARLIEST, START_LATEST, START_TIMESTAMP } start_mode;
@@ -568,19 +570,25 @@ void sl_kafka_reader_set_decoder(sl_kafka_reader *r, sl_event_decoder *dec) { r-
 
 void sl_kafka_reader_set_metrics(sl_kafka_reader *r, sl_metrics *metrics) { r->metrics = metrics; }
 
-void sl_kafka_reader_free(sl_kafka_reader *r) {
-    if (r && r->decoder) sl_event_decoder_free(r->decoder);
-    if (!r) return;
-    if (r->pending) rd_kafka_message_destroy(r->pending);
-    if (r->rk) {
-        r->closing = true;
-        rd_kafka_consumer_close(r->rk);
-        rd_kafka_destroy(r->rk);
-    }
+/* What the rebalance callback reads goes only once the consumer is closed. */
+static void release_reader(void *opaque) {
+    sl_kafka_reader *r = opaque;
     sl_wm_tracker_free(r->wm);
     free(r->parts);
     free(r->restored);
     free(r->topic);
     free(r->group);
     free(r);
+}
+
+void sl_kafka_reader_free(sl_kafka_reader *r) {
+    if (r && r->decoder) sl_event_decoder_free(r->decoder);
+    if (!r) return;
+    if (r->pending) rd_kafka_message_destroy(r->pending);
+    if (!r->rk) {
+        release_reader(r);
+        return;
+    }
+    r->closing = true;
+    sl_kafka_consumer_close_within(r->rk, READER_CLOSE_MS, r->name, release_reader, r);
 }
