@@ -118,10 +118,8 @@ static sl_err read_params(const sl_conf *conf, sl_verify_params *p, char *errstr
     else if (type && strcmp(type, "sliding"))
         return sl_errf(SL_ERR_INVALID_ARG, errstr, sz,
                        "window.type '%s': the oracle checks sliding and tumbling windows only", type);
+    /* Sizes, slides, lateness and spans are held to their ranges by sl_conf_get_int (conf.c). */
     const int64_t limit = (int64_t)1 << 46;   /* ~2000 years of ms: keeps every sum far from overflow */
-    if (p->size_ms <= 0 || p->slide_ms <= 0 || p->size_ms > limit || p->slide_ms > limit)
-        return sl_errf(SL_ERR_INVALID_ARG, errstr, sz, "window.size_ms and window.slide_ms must be in 1..%" PRId64,
-                       limit);
     if (p->lateness_ms < 0 || p->lateness_ms > limit || p->top_n < 0 || !(p->trending_factor > 0) ||
         future < 0 || future > limit || max_bytes <= 0 || p->min_timestamp_ms < -limit ||
         p->min_timestamp_ms > limit)

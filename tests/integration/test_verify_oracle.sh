@@ -295,7 +295,7 @@ expect 2 "unknown option" --events events.jsonl --results results.jsonl --frobni
 expect 2 "cannot open 'nope.jsonl'" --events nope.jsonl --results results.jsonl
 expect 2 "cannot open 'nope.jsonl'" --events events.jsonl --results nope.jsonl
 expect 2 "unknown configuration key 'window.bogus'" --events events.jsonl --results results.jsonl --set window.bogus=1
-expect 2 "window.size_ms and window.slide_ms must be" --events events.jsonl --results results.jsonl --set window.slide_ms=0
+expect 2 "window.slide_ms: 0 is outside 1..3155760000000" --events events.jsonl --results results.jsonl --set window.slide_ms=0
 
 # ---- a malformed result line is a failure, named by line ----
 { cat results.jsonl; echo '{"type":"page_analytics","window_start":0}'; } >mutated.jsonl
