@@ -118,11 +118,11 @@ static sl_err read_params(const sl_conf *conf, sl_verify_params *p, char *errstr
     else if (type && strcmp(type, "sliding"))
         return sl_errf(SL_ERR_INVALID_ARG, errstr, sz,
                        "window.type '%s': the oracle checks sliding and tumbling windows only", type);
-    /* Sizes, slides, lateness and spans are held to their ranges by sl_conf_get_int (conf.c). */
+    /* Sizes, slides, lateness, topn.n and max_future_ms are held to their
+     * ranges by sl_conf_get_int (conf.c); the event times' range reaches
+     * the year 9999, past what the oracle's sums allow. */
     const int64_t limit = (int64_t)1 << 46;   /* ~2000 years of ms: keeps every sum far from overflow */
-    if (p->lateness_ms < 0 || p->lateness_ms > limit || p->top_n < 0 || !(p->trending_factor > 0) ||
-        future < 0 || future > limit || max_bytes <= 0 || p->min_timestamp_ms < -limit ||
-        p->min_timestamp_ms > limit)
+    if (!(p->trending_factor > 0) || max_bytes <= 0 || p->min_timestamp_ms < -limit || p->min_timestamp_ms > limit)
         return sl_errf(SL_ERR_INVALID_ARG, errstr, sz,
                        "window.allowed_lateness_ms, topn.n, source.* must not be negative, "
                        "topn.trending_factor must be positive");

@@ -110,13 +110,13 @@ static sl_err decode_event(cursor *c, sl_event *ev, char *reason, size_t reason_
      * a record that fails the engine's own bounds was damaged or written by
      * something else. (No wall-clock limit here: the two processes' clocks
      * differ.) */
-    sl_event_limits lim;
-    sl_event_limits_default(&lim);
-    lim.min_timestamp_ms = SL_EVENT_TIME_MIN_MS;
-    lim.max_future_ms = INT64_MAX;
-    lim.now_ms = 1;   /* any: with no limit on the future the clock need not be read */
+    static const sl_event_limits engine_bounds = {
+        .min_timestamp_ms = SL_EVENT_TIME_MIN_MS,
+        .max_future_ms = INT64_MAX,
+        .now_ms = 1,   /* any: with no limit on the future the clock need not be read */
+    };
     char why[200];
-    if (sl_event_validate(ev, &lim, why, sizeof(why)) != SL_OK)
+    if (sl_event_validate(ev, &engine_bounds, why, sizeof(why)) != SL_OK)
         return sl_errf(SL_ERR_PARSE, reason, reason_size, "exchange record: %s", why);
     return SL_OK;
 }
